@@ -1,0 +1,257 @@
+"""Arrival processes: when requests arrive. Time-varying ones are drawn by thinning a Poisson process."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from . import _check
+
+
+class ArrivalProcess(ABC):
+    """A (possibly time-varying) Poisson process given by its rate function."""
+
+    @abstractmethod
+    def rate_at(self, t_s: np.ndarray) -> np.ndarray:
+        """The arrival rate (per second) at each time in `t_s`."""
+
+    @property
+    @abstractmethod
+    def peak_rate_per_s(self) -> float:
+        """An upper bound of the rate, used for thinning."""
+
+    def expected_count(self, duration_s: float) -> float:
+        """Expected arrivals in [0, duration_s), by numerical integration of the rate."""
+        grid = np.linspace(0.0, duration_s, 20_001)
+        return float(np.trapezoid(self.rate_at(grid), grid))
+
+    def times(self, rng: np.random.Generator, duration_s: float) -> np.ndarray:
+        """Sorted arrival times in [0, duration_s): a homogeneous process at the peak rate, thinned."""
+        peak = self.peak_rate_per_s
+        n = rng.poisson(peak * duration_s)
+        t = np.sort(rng.uniform(0.0, duration_s, n))
+        keep = rng.uniform(0.0, peak, n) < self.rate_at(t)
+        return t[keep]
+
+
+@dataclass(frozen=True)
+class Poisson(ArrivalProcess):
+    """Steady traffic: independent arrivals at a constant rate."""
+    rate_per_s: float
+
+    def __post_init__(self):
+        _check.number("rate_per_s", self.rate_per_s, low=0)
+
+    def rate_at(self, t_s):
+        return np.full(np.shape(t_s), float(self.rate_per_s))
+
+    @property
+    def peak_rate_per_s(self):
+        return float(self.rate_per_s)
+
+    def expected_count(self, duration_s):
+        return self.rate_per_s * duration_s
+
+    def times(self, rng, duration_s):
+        n = rng.poisson(self.rate_per_s * duration_s)
+        return np.sort(rng.uniform(0.0, duration_s, n))
+
+
+@dataclass(frozen=True)
+class Diurnal(ArrivalProcess):
+    """A daily cycle: the rate swings sinusoidally between trough and peak around its mean."""
+    mean_rate_per_s: float
+    peak_to_trough: float = 2.0
+    period_s: float = 86_400.0
+    peak_at_s: float = 50_400.0
+
+    def __post_init__(self):
+        _check.number("mean_rate_per_s", self.mean_rate_per_s, low=0)
+        _check.number("peak_to_trough", self.peak_to_trough, low=1, high=1e6)
+        _check.number("period_s", self.period_s, low=0, low_open=True)
+        _check.number("peak_at_s", self.peak_at_s, low=0)
+
+    @property
+    def amplitude(self) -> float:
+        """Relative swing a, so that peak/trough = (1 + a) / (1 - a)."""
+        return (self.peak_to_trough - 1) / (self.peak_to_trough + 1)
+
+    def rate_at(self, t_s):
+        phase = 2 * math.pi * (np.asarray(t_s) - self.peak_at_s) / self.period_s
+        return self.mean_rate_per_s * (1 + self.amplitude * np.cos(phase))
+
+    @property
+    def peak_rate_per_s(self):
+        return self.mean_rate_per_s * (1 + self.amplitude)
+
+
+@dataclass(frozen=True)
+class OnOff(ArrivalProcess):
+    """Bursty traffic: `on_s` seconds at `rate_on_per_s`, then `off_s` seconds at `rate_off_per_s`, repeated."""
+    rate_on_per_s: float
+    on_s: float
+    off_s: float
+    rate_off_per_s: float = 0.0
+
+    def __post_init__(self):
+        _check.number("rate_on_per_s", self.rate_on_per_s, low=0)
+        _check.number("on_s", self.on_s, low=0, low_open=True)
+        _check.number("off_s", self.off_s, low=0)
+        _check.number("rate_off_per_s", self.rate_off_per_s, low=0)
+
+    def rate_at(self, t_s):
+        in_on = np.mod(np.asarray(t_s), self.on_s + self.off_s) < self.on_s
+        return np.where(in_on, self.rate_on_per_s, self.rate_off_per_s).astype(float)
+
+    @property
+    def peak_rate_per_s(self):
+        return float(max(self.rate_on_per_s, self.rate_off_per_s))
+
+    @property
+    def mean_rate_per_s(self) -> float:
+        cycle = self.on_s + self.off_s
+        return (self.rate_on_per_s * self.on_s + self.rate_off_per_s * self.off_s) / cycle
+
+
+@dataclass(frozen=True)
+class Spike(ArrivalProcess):
+    """A steady base rate with one spike of `spike_rate_per_s` lasting `spike_duration_s`."""
+    base_rate_per_s: float
+    spike_rate_per_s: float
+    spike_start_s: float
+    spike_duration_s: float
+
+    def __post_init__(self):
+        _check.number("base_rate_per_s", self.base_rate_per_s, low=0)
+        _check.number("spike_rate_per_s", self.spike_rate_per_s, low=0)
+        _check.number("spike_start_s", self.spike_start_s, low=0)
+        _check.number("spike_duration_s", self.spike_duration_s, low=0)
+
+    def rate_at(self, t_s):
+        t = np.asarray(t_s)
+        in_spike = (t >= self.spike_start_s) & (t < self.spike_start_s + self.spike_duration_s)
+        return np.where(in_spike, self.spike_rate_per_s, self.base_rate_per_s).astype(float)
+
+    @property
+    def peak_rate_per_s(self):
+        return float(max(self.base_rate_per_s, self.spike_rate_per_s))
+
+
+class Replay(ArrivalProcess):
+    """The reader's own traffic: arrival timestamps in seconds (sorted on load), replayed as they are."""
+
+    def __init__(self, timestamps_s):
+        t = np.asarray(timestamps_s, dtype=float).ravel()
+        if t.size == 0:
+            raise ValueError("timestamps_s is empty; expected at least one arrival timestamp")
+        bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"timestamps_s[{i}]={t[i]!r} is not allowed; expected a finite number >= 0")
+        self.timestamps_s = np.sort(t)
+        self.timestamps_s.setflags(write=False)
+
+    def __repr__(self):
+        return f"Replay({self.timestamps_s.size} arrivals over {self.natural_duration_s:g} s)"
+
+    def __eq__(self, other):
+        return isinstance(other, Replay) and np.array_equal(self.timestamps_s, other.timestamps_s)
+
+    __hash__ = None
+
+    @property
+    def natural_duration_s(self) -> float:
+        """Just past the last arrival, so that every timestamp falls inside the window."""
+        return float(np.nextafter(self.timestamps_s[-1], np.inf))
+
+    def rate_at(self, t_s):
+        raise NotImplementedError("a replayed trace has no rate function")
+
+    @property
+    def peak_rate_per_s(self):
+        raise NotImplementedError("a replayed trace has no rate function")
+
+    def expected_count(self, duration_s):
+        return float(np.searchsorted(self.timestamps_s, duration_s, side="left"))
+
+    def times(self, rng, duration_s):
+        return self.timestamps_s[self.timestamps_s < duration_s].copy()
+
+    @classmethod
+    def from_csv(cls, source, column: int | str = 0) -> "Replay":
+        """Read timestamps from a CSV file path or text: seconds, or ISO 8601 date-times (made relative
+        to the earliest). An optional header row is skipped; a bad row is refused with its line number."""
+        text = _read_text(source)
+        rows = list(csv.reader(io.StringIO(text)))
+        values, origin_is_datetime = [], None
+        col = column
+        for line_no, row in enumerate(rows, start=1):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if isinstance(col, str):
+                if col not in [c.strip() for c in row]:
+                    raise ValueError(f"column={column!r} not found in the header on line {line_no}")
+                col = [c.strip() for c in row].index(col)
+                continue
+            if col >= len(row):
+                raise ValueError(f"line {line_no}: expected a column {col}, found {len(row)} column(s): {row!r}")
+            cell = row[col].strip()
+            parsed = _parse_timestamp(cell)
+            if parsed is None:
+                if not values and line_no == _first_nonblank(rows):
+                    continue  # a header row
+                raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; expected seconds >= 0 "
+                                 "or an ISO 8601 date-time")
+            is_dt = isinstance(parsed, datetime)
+            if origin_is_datetime is None:
+                origin_is_datetime = is_dt
+            elif is_dt != origin_is_datetime:
+                raise ValueError(f"line {line_no}: {cell!r} mixes date-times and seconds in one column")
+            if not is_dt and (not math.isfinite(parsed) or parsed < 0):
+                raise ValueError(f"line {line_no}: {cell!r} is not allowed; expected seconds >= 0")
+            values.append(parsed)
+        if not values:
+            raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
+        if origin_is_datetime:
+            try:
+                first = min(values)
+            except TypeError as exc:  # naive and aware date-times together
+                raise ValueError(f"the CSV mixes date-times with and without a time zone: {exc}") from None
+            values = [(v - first).total_seconds() for v in values]
+        return cls(values)
+
+
+def _read_text(source) -> str:
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
+                                          and os.path.exists(source)):
+        with open(source, newline="", encoding="utf-8") as f:
+            return f.read()
+    if hasattr(source, "read"):
+        return source.read()
+    if isinstance(source, str):
+        return source
+    raise ValueError(f"source={source!r} is not allowed; expected a CSV path, text or file object")
+
+
+def _first_nonblank(rows) -> int:
+    for line_no, row in enumerate(rows, start=1):
+        if row and any(cell.strip() for cell in row):
+            return line_no
+    return 0
+
+
+def _parse_timestamp(cell: str):
+    try:
+        return float(cell)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(cell.replace("Z", "+00:00"))
+    except ValueError:
+        return None

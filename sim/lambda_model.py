@@ -1,0 +1,162 @@
+"""AWS Lambda (on-demand): one in-flight request per execution environment.
+
+Events are SimPy Timeouts with callbacks (no Process per request). Idle environments wait in a
+deque ordered by the time they were freed, so keep-alive expiry is lazy: the oldest are at the
+left and are retired, at their exact expiry time, the next time the pool is looked at.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import simpy
+
+from .coldstart import LAMBDA_INIT_CAP_MS, lambda_first_invoke_ms, lambda_init_distribution
+from .config import LambdaConfig
+from .ledger import Ledger
+from .workload import Draws
+
+
+class LambdaModel:
+    """Runs one workload's draws on one Lambda function configuration."""
+
+    def __init__(self, config: LambdaConfig, draws: Draws, mode: str, duration_s: float,
+                 rng_cold: np.random.Generator, rng_dispatch: np.random.Generator):
+        self.config = config
+        self.draws = draws
+        self.mode = mode
+        self.duration_s = duration_s
+        self.env = simpy.Environment()
+        self.ledger = Ledger(draws)
+        n = len(draws)
+        # Everything random is drawn up front, in blocks.
+        self.handler_s = (draws.cpu_ms * config.cpu_slowdown + draws.io_ms) / 1000.0
+        if config.init_ms is None:
+            init_ms = lambda_init_distribution(config.runtime, config.package_mb).sample(rng_cold, n)
+            self.init_draw_s = np.minimum(init_ms, LAMBDA_INIT_CAP_MS) / 1000.0
+        else:
+            self.init_draw_s = np.full(n, config.init_ms / 1000.0)
+        self.first_invoke_s = lambda_first_invoke_ms(config.runtime, config.memory_mb) / 1000.0
+        self.dispatch_u = rng_dispatch.random(n) if config.dispatch == "random" else None
+        self.idle: deque[tuple[float, int]] = deque()   # (freed_s, env_id), oldest first
+        self.idle_provisioned: list[int] = []
+        self.busy = 0
+        self.tokens = float(config.scale_up_per_10s)
+        self.tokens_at_s = 0.0
+        self.backlog: deque[int] = deque()
+        self.wakeup_pending = False
+        self.cold_index = 0
+
+    # -- the run -----------------------------------------------------------------------------
+    def run(self) -> tuple[Ledger, float]:
+        for _ in range(self.config.provisioned_concurrency):
+            self.idle_provisioned.append(self.ledger.new_instance(0.0, 0.0, provisioned=True))
+        if len(self.draws):
+            self._at(self.draws.arrival_s[0], self._arrive, 0)
+        self.env.run(until=self.duration_s)
+        self.env.run()  # drain: every request finishes; no periodic events exist
+        end_s = max(self.duration_s, self.env.now)
+        self._retire_idle(end_s)
+        return self.ledger, end_s
+
+    def _at(self, when_s: float, callback, arg) -> None:
+        event = self.env.timeout(when_s - self.env.now)
+        event.callbacks.append(lambda _e: callback(arg))
+
+    def _arrive(self, i: int) -> None:
+        nxt = i + 1
+        if nxt < len(self.draws):
+            self._at(self.draws.arrival_s[nxt], self._arrive, nxt)
+        if self.mode == "queue" and self.backlog:
+            self.backlog.append(i)   # first in, first out
+            return
+        if not self._dispatch(i):
+            if self.mode == "queue":
+                self.backlog.append(i)
+                self._wake_when_tokens()
+            else:
+                self.ledger.throttle(i, self.env.now)
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def _dispatch(self, i: int) -> bool:
+        """Start request i on an idle environment, or a new one; False if throttled."""
+        now = self.env.now
+        if self.busy >= self.config.concurrency_limit:
+            return False
+        env_id = self._take_idle(i, now)
+        if env_id is not None:
+            self._start(i, env_id, now, cold=False)
+            return True
+        if not self._take_token(now):
+            return False
+        init_s = self.init_draw_s[self.cold_index]
+        self.cold_index += 1
+        env_id = self.ledger.new_instance(now, now + init_s)
+        self._start(i, env_id, now + init_s, cold=True, init_s=init_s)
+        return True
+
+    def _take_idle(self, i: int, now: float) -> int | None:
+        if self.idle_provisioned:
+            return self.idle_provisioned.pop()
+        self._retire_idle(now)
+        if not self.idle:
+            return None
+        policy = self.config.dispatch
+        if policy == "most_recently_freed":
+            return self.idle.pop()[1]
+        if policy == "oldest_idle_first":
+            return self.idle.popleft()[1]
+        k = int(self.dispatch_u[i] * len(self.idle))
+        env_id = self.idle[k][1]
+        del self.idle[k]
+        return env_id
+
+    def _retire_idle(self, now: float) -> None:
+        """Retire every idle environment whose keep-alive ran out by `now`, at its expiry time."""
+        keep_alive = self.config.keep_alive_s
+        while self.idle and self.idle[0][0] + keep_alive <= now:
+            freed_s, env_id = self.idle.popleft()
+            self.ledger.retired_s[env_id] = freed_s + keep_alive
+
+    def _take_token(self, now: float) -> bool:
+        """The scale-up rate as a token bucket: 1,000 new environments per 10 s, refilled continuously."""
+        cap = self.config.scale_up_per_10s
+        self.tokens = min(cap, self.tokens + (now - self.tokens_at_s) * cap / 10.0)
+        self.tokens_at_s = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+    def _start(self, i: int, env_id: int, start_s: float, *, cold: bool, init_s: float = 0.0) -> None:
+        self.busy += 1
+        handler_s = self.handler_s[i] + (self.first_invoke_s if cold else 0.0)
+        timed_out = handler_s > self.config.timeout_s
+        end_s = start_s + min(handler_s, self.config.timeout_s)
+        self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
+        self._at(end_s, self._finish, env_id)
+
+    def _finish(self, env_id: int) -> None:
+        self.busy -= 1
+        if self.backlog:
+            self._start(self.backlog.popleft(), env_id, self.env.now, cold=False)
+            return
+        if self.ledger.instance_provisioned[env_id]:
+            self.idle_provisioned.append(env_id)
+        else:
+            self.idle.append((self.env.now, env_id))
+
+    # -- queue-fed messages waiting for the scale-up rate -------------------------------------
+    def _wake_when_tokens(self) -> None:
+        if self.wakeup_pending or self.busy >= self.config.concurrency_limit:
+            return
+        self.wakeup_pending = True
+        wait_s = max(0.0, (1.0 - self.tokens) * 10.0 / self.config.scale_up_per_10s)
+        self._at(self.env.now + wait_s, self._on_tokens, None)
+
+    def _on_tokens(self, _arg) -> None:
+        self.wakeup_pending = False
+        while self.backlog and self._dispatch(self.backlog[0]):
+            self.backlog.popleft()
+        if self.backlog:
+            self._wake_when_tokens()

@@ -1,0 +1,115 @@
+"""The result of one run: tidy tables, a summary, a timeline and a bill."""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .ledger import Ledger
+
+
+class Result:
+    """Tables of one simulated run. `requests` and `instances` are pandas DataFrames (see DESIGN 3.1)."""
+
+    def __init__(self, config, workload, seed: int, ledger: Ledger, end_s: float):
+        self.config = config
+        self.workload = workload
+        self.seed = seed
+        self.window_s = (0.0, float(end_s))
+        self.requests = ledger.requests_table()
+        self.instances = ledger.instances_table()
+
+    def __repr__(self):
+        return (f"<Result {self.config.name}: {len(self.requests):,} requests, "
+                f"{len(self.instances):,} instances, window {self.window_s[1]:,.1f} s>")
+
+    @property
+    def duration_s(self) -> float:
+        return self.window_s[1] - self.window_s[0]
+
+    def bill(self):
+        """The itemised bill of this run (sim.billing)."""
+        from .billing import bill
+        return bill(self)
+
+    @cached_property
+    def _alive_intervals(self) -> tuple[np.ndarray, np.ndarray]:
+        inst = self.instances
+        end = self.window_s[1]
+        return inst["created_s"].to_numpy(), inst["retired_s"].fillna(end).to_numpy()
+
+    def mean_instances(self) -> float:
+        """Time-averaged number of environments / instances alive (starting, busy or idle)."""
+        created, retired = self._alive_intervals
+        return float(np.sum(retired - created) / self.duration_s) if self.duration_s else 0.0
+
+    def timeline(self, step_s: float | None = None) -> pd.DataFrame:
+        """Instances alive, requests in flight and requests waiting, sampled every `step_s` seconds."""
+        end = self.window_s[1]
+        if step_s is None:
+            step_s = max(end / 500.0, 1e-3)
+        if not step_s > 0:
+            raise ValueError(f"step_s={step_s!r} is out of range; expected a number > 0")
+        t = np.arange(0.0, end + step_s / 2, step_s)
+        created, retired = self._alive_intervals
+        req = self.requests
+        placed = req[req["instance_id"] >= 0]
+        ready = self.instances["ready_s"].to_numpy()
+        return pd.DataFrame({
+            "t_s": t,
+            "instances": _count_active(created, retired, t),
+            "starting": _count_active(created, ready, t),
+            "in_flight": _count_active(placed["start_s"].to_numpy(), placed["end_s"].to_numpy(), t),
+            "waiting": _count_active(req["arrival_s"].to_numpy(),
+                                     (req["start_s"] - req["init_s"]).to_numpy(), t),
+        })
+
+    def peak_instances(self) -> int:
+        """Most environments / instances alive at once (exact, from the lifetimes)."""
+        created, retired = self._alive_intervals
+        return _peak_overlap(created, retired)
+
+    def summary(self) -> dict:
+        """A flat dict of the headline figures of this run."""
+        req = self.requests
+        status = req["status"]
+        ok = req[status == "ok"]
+        placed = req[req["instance_id"] >= 0]
+        lat_ms = ok["latency_s"].to_numpy() * 1000.0
+        pct = np.percentile(lat_ms, [50, 95, 99]) if lat_ms.size else [np.nan] * 3
+        n = len(req)
+        return {
+            "platform": self.config.name,
+            "window_s": self.duration_s,
+            "requests": n,
+            "ok": int(len(ok)),
+            "throttled": int((status == "throttled").sum()),
+            "timed_out": int((status == "timed_out").sum()),
+            "throttle_rate": float((status == "throttled").mean()) if n else 0.0,
+            "cold_starts": int(placed["cold"].sum()),
+            "cold_start_rate": float(placed["cold"].mean()) if len(placed) else 0.0,
+            "latency_mean_ms": float(lat_ms.mean()) if lat_ms.size else np.nan,
+            "latency_p50_ms": float(pct[0]),
+            "latency_p95_ms": float(pct[1]),
+            "latency_p99_ms": float(pct[2]),
+            "mean_instances": self.mean_instances(),
+            "peak_instances": self.peak_instances(),
+            "instances_started": int(len(self.instances)),
+            "cost_usd": self.bill().total_usd,
+        }
+
+
+def _count_active(start: np.ndarray, end: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """How many intervals [start, end) contain each time in t."""
+    return (np.searchsorted(np.sort(start), t, side="right")
+            - np.searchsorted(np.sort(end), t, side="right")).astype(np.int64)
+
+
+def _peak_overlap(start: np.ndarray, end: np.ndarray) -> int:
+    if start.size == 0:
+        return 0
+    times = np.concatenate([start, end])
+    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
+    order = np.lexsort((steps, times))   # at equal times, ends (-1) before starts (+1)
+    return int(np.max(np.cumsum(steps[order])))

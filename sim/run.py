@@ -1,0 +1,50 @@
+"""Entry points: run a workload on a platform, or on several with the same random draws."""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import _check
+from .cloudrun_model import CloudRunModel
+from .lambda_model import LambdaModel
+from .config import CloudRunConfig, LambdaConfig
+from .randomness import streams
+from .result import Result
+from .workload import Workload
+
+
+def simulate(workload: Workload, config, seed: int = 0) -> Result:
+    """Run `workload` on one platform `config`; the same seed gives identical tables."""
+    if not isinstance(workload, Workload):
+        raise ValueError(f"workload={workload!r} is not allowed; expected a sim.Workload")
+    _check.number("seed", seed, low=0, integer=True)
+    draws = workload.draw(seed)
+    rng = streams(seed)
+    if isinstance(config, LambdaConfig):
+        model = LambdaModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"], rng["dispatch"])
+    elif isinstance(config, CloudRunConfig):
+        model = CloudRunModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"])
+    else:
+        raise ValueError(f"config={config!r} is not allowed; expected a LambdaConfig or a CloudRunConfig")
+    ledger, end_s = model.run()
+    return Result(config, workload, seed, ledger, end_s)
+
+
+class Comparison(dict):
+    """Results of one workload on several platforms, keyed by config name, with common random numbers."""
+
+    def table(self) -> pd.DataFrame:
+        """The summaries side by side: one column per platform."""
+        return pd.DataFrame({name: result.summary() for name, result in self.items()}).drop(index="platform")
+
+
+def compare(workload: Workload, *configs, seed: int = 0) -> Comparison:
+    """Run the same arrivals and work on each config (their names must differ)."""
+    if not configs:
+        raise ValueError("configs=() is not allowed; expected at least one platform config")
+    names = [getattr(c, "name", None) for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    return Comparison((c.name, simulate(workload, c, seed=seed)) for c in configs)
+
+
+
