@@ -123,8 +123,8 @@ class LambdaModel:
         cap = self.config.scale_up_per_10s
         self.tokens = min(cap, self.tokens + (now - self.tokens_at_s) * cap / 10.0)
         self.tokens_at_s = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= 1.0 - 1e-9:   # tolerance: refills are computed in floating point
+            self.tokens = max(0.0, self.tokens - 1.0)
             return True
         return False
 
@@ -151,7 +151,7 @@ class LambdaModel:
         if self.wakeup_pending or self.busy >= self.config.concurrency_limit:
             return
         self.wakeup_pending = True
-        wait_s = max(0.0, (1.0 - self.tokens) * 10.0 / self.config.scale_up_per_10s)
+        wait_s = max(1e-6, (1.0 - self.tokens) * 10.0 / self.config.scale_up_per_10s)
         self._at(self.env.now + wait_s, self._on_tokens, None)
 
     def _on_tokens(self, _arg) -> None:

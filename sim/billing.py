@@ -1,0 +1,461 @@
+"""The bill: itemised, dated and sourced costs of a simulated window, or of usage given directly.
+
+Prices live in `sim.prices` (facts.md sections 1, 1a, 5, 10). Free tiers and volume tiers are monthly,
+so they are applied to the window's usage scaled to a 30-day month; each line then shows this window's
+pro-rata share, and `Bill.monthly_usd` is exactly `total_usd` scaled linearly to the month.
+"""
+from __future__ import annotations
+
+import html
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import _check
+from .prices import (CLOUDRUN_FREE, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, MONTH_S,
+                     NOT_SHOWN, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
+
+ARCHITECTURES = ("x86_64", "arm64")
+ROUNDINGS_MS = (1, 100)       # Lambda: 1 ms since 2020-12-01, 100 ms before (facts.md s.1, TV-3)
+CLOUDRUN_SLICE_S = 0.1        # Cloud Run: each billable slice rounded up to 100 ms (facts.md s.5, TV-6)
+INSTANCE_MIN_S = 60.0         # Cloud Run instance-based: "with a minimum of 1 minute" (facts.md s.5)
+PC_PERIOD_S = 300.0           # Lambda PC: "rounded up to the nearest five minutes" (facts.md s.1)
+_EPS = 1e-6                   # a millionth of a rounding step is float noise, not a new step
+
+COLUMNS = ["item", "quantity", "unit", "unit_price_usd", "amount_usd", "source", "as_of", "flag"]
+THROTTLED_LAMBDA = "throttled (429) requests are never invoked and are not billed (assumption)"
+THROTTLED_CLOUDRUN = ("requests throttled with 429 before reaching an instance are not billed (assumption: "
+                      "facts.md s.5 says only that requests denied by IAM are not billed)")
+
+
+def ceil_to(x, step: float) -> np.ndarray:
+    """Round up to a multiple of `step`, elementwise; float noise below a millionth of a step is ignored."""
+    return np.maximum(np.ceil(np.asarray(x, dtype=float) / step - _EPS), 0.0) * step
+
+
+def billed_duration_ms(duration_ms, rounding_ms: int = 1) -> np.ndarray:
+    """Lambda billed duration per invocation: rounded up to 1 ms, or 100 ms under the pre-December-2020 rule."""
+    _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
+    return ceil_to(duration_ms, rounding_ms)
+
+
+class Bill:
+    """Itemised lines (a DataFrame with COLUMNS), their total, and a 30-day-month projection."""
+
+    def __init__(self, title: str, lines: list[dict], window_s: tuple[float, float], notes=(),
+                 usage_label: str | None = None):
+        self.title = title
+        self.lines = pd.DataFrame(lines, columns=COLUMNS)
+        self.window_s = (float(window_s[0]), float(window_s[1]))
+        self.notes = tuple(notes)
+        self._usage_label = usage_label
+
+    @property
+    def window_length_s(self) -> float:
+        return self.window_s[1] - self.window_s[0]
+
+    @property
+    def total_usd(self) -> float:
+        """Cost of the window (with its share of any monthly free tier or volume tier)."""
+        return math.fsum(self.lines["amount_usd"])
+
+    @property
+    def monthly_usd(self) -> float:
+        """The window's total scaled linearly to a 30-day month (2,592,000 s)."""
+        return self.total_usd * MONTH_S / self.window_length_s
+
+    @property
+    def window_label(self) -> str:
+        if self._usage_label:
+            return self._usage_label
+        start, end = self.window_s
+        return f"simulated window {start:,.1f}-{end:,.1f} s ({self.window_length_s / 3600:,.2f} h)"
+
+    @property
+    def projection_note(self) -> str:
+        scale = MONTH_S / self.window_length_s
+        if abs(scale - 1) < 1e-12:
+            return ("The usage covers one 30-day month (2,592,000 s), so the monthly figure is the total; "
+                    "free tier and volume tiers are applied to it.")
+        return (f"Projected to a 30-day month by scaling the simulated window of {self.window_length_s:,.1f} s "
+                f"linearly (x{scale:,.6g}): ${self.monthly_usd:,.2f}. Free tier and volume tiers (monthly) applied "
+                "after scaling; the lines show this window's pro-rata share of them.")
+
+    def _cells(self) -> list[list[str]]:
+        return [[r.item, _fmt_qty(r.quantity), r.unit, _fmt_price(r.unit_price_usd), _fmt_usd(r.amount_usd),
+                 r.as_of, r.flag, r.source] for r in self.lines.itertuples(index=False)]
+
+    _HEAD = ["item", "quantity", "unit", "unit price (USD)", "amount (USD)", "as of", "flag", "source"]
+    _RIGHT = {1, 3, 4}
+
+    def to_text(self) -> str:
+        """A plain-text table (no optional dependencies)."""
+        rows = [self._HEAD] + self._cells()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(self._HEAD))]
+        fmt = lambda row: "  ".join(c.rjust(w) if i in self._RIGHT else c.ljust(w)
+                                    for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        out = [self.title, self.window_label, fmt(rows[0]), "  ".join("-" * w for w in widths)]
+        out += [fmt(row) for row in rows[1:]]
+        out += [f"total for the window: {_fmt_total(self.total_usd)}",
+                f"projected 30-day month: {_fmt_total(self.monthly_usd)}", self.projection_note]
+        out += [f"- {note}" for note in self.notes]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = "".join(f"<th>{e(h)}</th>" for h in self._HEAD)
+        body = []
+        for cells in self._cells():
+            tds = []
+            for i, c in enumerate(cells):
+                if i == 7:
+                    c = f'<a href="{e(c)}">{e(c)}</a>' if c.startswith("http") else e(c)
+                elif i == 6 and "UNVERIFIED" in c:
+                    c = f"<strong>{e(c)}</strong>"
+                else:
+                    c = e(c)
+                tds.append(f'<td style="text-align:right">{c}</td>' if i in self._RIGHT else f"<td>{c}</td>")
+            body.append("<tr>" + "".join(tds) + "</tr>")
+        foot = (f'<tr><td colspan="4"><strong>total for the window</strong></td>'
+                f'<td style="text-align:right"><strong>{e(_fmt_total(self.total_usd))}</strong></td>'
+                f'<td colspan="3"></td></tr>'
+                f'<tr><td colspan="4">projected 30-day month</td>'
+                f'<td style="text-align:right">{e(_fmt_total(self.monthly_usd))}</td><td colspan="3"></td></tr>')
+        notes = "".join(f"<li>{e(n)}</li>" for n in self.notes)
+        return (f'<div class="sim-bill"><p><strong>{e(self.title)}</strong><br>{e(self.window_label)}</p>'
+                f'<table class="sim-bill-lines"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+                f"<tfoot>{foot}</tfoot></table><p>{e(self.projection_note)}</p>"
+                + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
+
+
+def _fmt_qty(q: float) -> str:
+    if q == round(q) and abs(q) < 1e15:
+        return f"{q:,.0f}"
+    return f"{q:,.3f}".rstrip("0").rstrip(".") if abs(q) >= 1 else f"{q:.6g}"
+
+
+def _fmt_price(p: float) -> str:
+    return f"{p:.10f}".rstrip("0").rstrip(".")
+
+
+def _fmt_usd(a: float) -> str:
+    if a == 0 or abs(a) >= 0.01:
+        return f"{a:,.4f}"
+    return f"{a:.8f}".rstrip("0")
+
+
+def _fmt_total(a: float) -> str:
+    return f"${a:,.2f}" if abs(a) >= 1 else f"${a:.6f}"
+
+
+# ---------------------------------------------------------------- lines
+def _as_of(item: Price | Allowance) -> str:
+    return f"{item.as_of} (read; page undated)" if item.note.startswith(NOT_SHOWN) else item.as_of
+
+
+def _line(item: str, quantity: float, price: Price, unit: str | None = None) -> dict:
+    quantity = float(quantity)
+    return dict(item=item, quantity=quantity, unit=unit or price.unit, unit_price_usd=price.value_usd,
+                amount_usd=quantity * price.value_usd, source=price.source_url, as_of=_as_of(price),
+                flag=price.flag)
+
+
+def _free_line(allowance: Allowance, used: float, scale: float, price: Price, cap_usd: float) -> dict:
+    """Minus this window's share of a monthly allowance, min(allowance, used x scale) / scale, never more
+    than `cap_usd` (what the usage itself was charged)."""
+    share = min(allowance.amount / scale, used)
+    whose = "" if abs(scale - 1) < 1e-12 else " (window's share)"
+    return dict(item=f"free tier: first {allowance.amount:,.0f} {allowance.unit}/month{whose}",
+                quantity=-share, unit=allowance.unit, unit_price_usd=price.value_usd,
+                amount_usd=-min(share * price.value_usd, cap_usd), source=allowance.source_url, as_of=_as_of(allowance),
+                flag=allowance.flag)
+
+
+def _tiered_lines(item: str, gb_s: float, tiers, scale: float) -> list[dict]:
+    """Split usage across monthly volume tiers (applied to the usage scaled to a month)."""
+    starts = [start for start, _ in tiers] + [np.inf]
+    lines = []
+    for k, (start, price) in enumerate(tiers):
+        lo, hi = start / scale, starts[k + 1] / scale     # tier bounds in this window's units
+        part = min(max(gb_s - lo, 0.0), hi - lo)
+        if part > 0 or k == 0:
+            upper = "" if np.isinf(starts[k + 1]) else f"{starts[k + 1] / 1e9:g}"
+            span = f"{start / 1e9:g}-{upper}B GB-s/month" if upper else f"above {start / 1e9:g}B GB-s/month"
+            line = _line(f"{item}, volume tier {k + 1} ({span})", part, price)
+            if k > 0:
+                line["source"] = f"{price.source_url} ; tiers: {TIERS_SOURCE}"
+            lines.append(line)
+    return lines
+
+
+def _gb_s_price(gb_s_price, architecture: str) -> Price | None:
+    if gb_s_price is None or isinstance(gb_s_price, Price):
+        return gb_s_price
+    value = _check.number("gb_s_price", gb_s_price, low=0, low_open=True)
+    return Price(float(value), "GB-s", "user-supplied", "-", "user-supplied", f"{architecture} duration price")
+
+
+def _lambda_lines(*, requests: float, od_gb_s: float, architecture: str, scale: float,
+                  free_tier: bool, volume_tiers: bool, gb_s_price: Price | None,
+                  pc: dict | None = None) -> list[dict]:
+    request_price = LAMBDA["request"]
+    item = f"duration, on-demand {architecture}"
+    lines = [_line("requests (invocations)", requests, request_price)]
+    if gb_s_price is not None:
+        lines.append(_line(item, od_gb_s, gb_s_price))
+        first = gb_s_price
+    elif volume_tiers:
+        lines += _tiered_lines(item, od_gb_s, LAMBDA_TIERS[architecture], scale)
+        first = LAMBDA_TIERS[architecture][0][1]
+    else:
+        first = LAMBDA[f"duration_{architecture}"]
+        lines.append(_line(item, od_gb_s, first))
+    if pc:
+        lines.append(_line(f"provisioned concurrency: {pc['n']} x {pc['gb']:g} GB configured for the window "
+                           f"rounded up to 5 min", pc["configured_gb_s"], LAMBDA[f"pc_{architecture}"]))
+        lines.append(_line("duration on provisioned environments (reduced rate)", pc["duration_gb_s"],
+                           LAMBDA[f"pc_duration_{architecture}"]))
+        init = _line("INIT of provisioned environments (billed; rate assumed = PC duration rate)",
+                     pc["init_gb_s"], LAMBDA[f"pc_duration_{architecture}"])
+        init["flag"] = "assumption: rate"
+        lines.append(init)
+    if free_tier and pc:
+        lines.append(dict(item="free tier: not applicable with Provisioned Concurrency enabled", quantity=0.0,
+                          unit="", unit_price_usd=0.0, amount_usd=0.0,
+                          source=LAMBDA_FREE_NOT_WITH_PC.source_url, as_of=_as_of(LAMBDA_FREE_NOT_WITH_PC),
+                          flag=LAMBDA_FREE_NOT_WITH_PC.flag))
+    elif free_tier:
+        lines.append(_free_line(LAMBDA_FREE["requests"], requests, scale, request_price, lines[0]["amount_usd"]))
+        charged = math.fsum(line["amount_usd"] for line in lines if line["item"].startswith("duration, on-demand"))
+        lines.append(_free_line(LAMBDA_FREE["gb_s"], od_gb_s, scale, first, charged))
+    return lines
+
+
+def _cloudrun_lines(*, billing: str, vcpu_s: float, gib_s: float, requests: float, idle_vcpu_s: float,
+                    idle_gib_s: float, scale: float, free_tier: bool, tier: int,
+                    tier2_prices: Mapping[str, float] | None) -> list[dict]:
+    prices = cloudrun_prices(billing, tier, tier2_prices)
+    what = "busy + start-up time, 100 ms slices" if billing == "request" else "instance lifetime, min 1 min each"
+    lines = [_line(f"CPU ({billing}-based: {what})", vcpu_s, prices["vcpu_s"]),
+             _line(f"memory ({billing}-based: {what})", gib_s, prices["gib_s"])]
+    if billing == "request":
+        lines.append(_line("requests (reached an instance; 429-throttled not billed: assumption)",
+                           requests, prices["request"]))
+        if idle_vcpu_s > 0 or idle_gib_s > 0:
+            lines.append(_line("idle minimum instances: CPU", idle_vcpu_s, prices["idle_vcpu_s"]))
+            lines.append(_line("idle minimum instances: memory", idle_gib_s, prices["idle_gib_s"]))
+    if free_tier:
+        # The free tier is "a spending based discount using Tier 1 pricing" (facts.md s.5).
+        tier1, free = cloudrun_prices(billing), CLOUDRUN_FREE[billing]
+        lines.append(_free_line(free["vcpu_s"], vcpu_s, scale, tier1["vcpu_s"], lines[0]["amount_usd"]))
+        lines.append(_free_line(free["gib_s"], gib_s, scale, tier1["gib_s"], lines[1]["amount_usd"]))
+        if billing == "request":
+            lines.append(_free_line(free["requests"], requests, scale, tier1["request"], lines[2]["amount_usd"]))
+    return lines
+
+
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}={value!r} is not allowed; expected True or False")
+    return bool(value)
+
+
+def _num(name: str, value, **limits) -> float:
+    """_check.number that also accepts numpy scalars."""
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
+    return float(_check.number(name, value, **limits))
+
+
+def _period(period_s) -> tuple[float, float]:
+    return (0.0, _num("period_s", period_s, low=0, low_open=True))
+
+
+# ---------------------------------------------------------------- pricing usage given directly
+def lambda_cost(*, requests, duration_ms, memory_mb, architecture: str = "x86_64", rounding_ms: int = 1,
+                free_tier: bool = False, gb_s_price=None, volume_tiers: bool = True,
+                period_s=MONTH_S) -> Bill:
+    """Lambda on-demand bill for `requests` invocations of `duration_ms` each (each rounded up),
+    over `period_s` (default: a 30-day month). `gb_s_price` (float or Price) overrides the duration rate,
+    e.g. prices.LAMBDA["duration_x86_64_page_rounded"] for the pricing page's legacy examples."""
+    n = _num("requests", requests, low=0)
+    duration_ms = _num("duration_ms", duration_ms, low=0, high=900_000)
+    memory_mb = _num("memory_mb", memory_mb, low=128, high=10_240, integer=True)
+    _check.choice("architecture", architecture, ARCHITECTURES)
+    billed_ms = float(billed_duration_ms(duration_ms, rounding_ms))
+    window = _period(period_s)
+    gb_s = n * billed_ms / 1000 * memory_mb / 1024
+    lines = _lambda_lines(requests=n, od_gb_s=gb_s, architecture=architecture, scale=MONTH_S / window[1],
+                          free_tier=_flag("free_tier", free_tier),
+                          volume_tiers=_flag("volume_tiers", volume_tiers),
+                          gb_s_price=_gb_s_price(gb_s_price, architecture))
+    title = (f"AWS Lambda: {n:,.0f} requests x {duration_ms:g} ms (billed {billed_ms:g} ms) "
+             f"at {memory_mb:g} MB, {architecture}")
+    notes = [f"each invocation's duration rounded up to {rounding_ms} ms"]
+    return Bill(title, lines, window, notes, usage_label=f"usage given for a period of {window[1]:,.0f} s")
+
+
+def lambda_cost_rate_per_s(rate_per_s, mean_billed_s, memory_mb, architecture: str = "x86_64",
+                           gb_s_price=None) -> float:
+    """Closed form, USD per second of steady load: rate x (E[billed s] x GB x price + request fee);
+    list (tier 1) prices, no free tier."""
+    rate = _num("rate_per_s", rate_per_s, low=0)
+    mean_s = _num("mean_billed_s", mean_billed_s, low=0)
+    memory_mb = _num("memory_mb", memory_mb, low=128, high=10_240, integer=True)
+    _check.choice("architecture", architecture, ARCHITECTURES)
+    price = _gb_s_price(gb_s_price, architecture) or LAMBDA[f"duration_{architecture}"]
+    return rate * (mean_s * memory_mb / 1024 * price.value_usd + LAMBDA["request"].value_usd)
+
+
+def cloudrun_cost(*, vcpu_seconds, gib_seconds, requests=0, billing: str = "request", free_tier: bool = False,
+                  tier: int = 1, tier2_prices: Mapping[str, float] | None = None, idle_vcpu_seconds=0.0,
+                  idle_gib_seconds=0.0, period_s=MONTH_S) -> Bill:
+    """Cloud Run bill for billable vCPU-seconds, GiB-seconds and requests over `period_s` (default a
+    30-day month). Instance-based billing has no request fee; idle seconds exist only under request-based."""
+    _check.choice("billing", billing, ("request", "instance"))
+    vcpu_s = _num("vcpu_seconds", vcpu_seconds, low=0)
+    gib_s = _num("gib_seconds", gib_seconds, low=0)
+    n = _num("requests", requests, low=0)
+    idle_vcpu = _num("idle_vcpu_seconds", idle_vcpu_seconds, low=0)
+    idle_gib = _num("idle_gib_seconds", idle_gib_seconds, low=0)
+    if billing == "instance" and (idle_vcpu or idle_gib):
+        raise ValueError("idle_vcpu_seconds/idle_gib_seconds are only allowed with billing='request'")
+    window = _period(period_s)
+    lines = _cloudrun_lines(billing=billing, vcpu_s=vcpu_s, gib_s=gib_s, requests=n, idle_vcpu_s=idle_vcpu,
+                            idle_gib_s=idle_gib, scale=MONTH_S / window[1], free_tier=_flag("free_tier", free_tier),
+                            tier=tier, tier2_prices=tier2_prices)
+    notes = [] if billing == "request" else ["instance-based billing has no per-request fee"]
+    return Bill(f"Google Cloud Run ({billing}-based billing, Tier {tier})", lines, window, notes,
+                usage_label=f"usage given for a period of {window[1]:,.0f} s")
+
+
+# ---------------------------------------------------------------- billing a simulated Result
+def busy_slices(instance_id, start_s, end_s) -> pd.DataFrame:
+    """Maximal contiguous busy intervals per instance (the union of [start, end] intervals; touching
+    intervals join). Vectorised: sort by instance then start, running max of end within an instance."""
+    iid = np.asarray(instance_id, dtype=np.int64)
+    start = np.asarray(start_s, dtype=float)
+    end = np.asarray(end_s, dtype=float)
+    if len(iid) == 0:
+        return pd.DataFrame({"instance_id": iid, "start_s": start, "end_s": end})
+    order = np.lexsort((start, iid))
+    iid, start, end = iid[order], start[order], end[order]
+    reach = pd.Series(end).groupby(iid).cummax().to_numpy()
+    new = np.ones(len(iid), dtype=bool)
+    new[1:] = (iid[1:] != iid[:-1]) | (start[1:] > reach[:-1])
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(iid) - 1]
+    return pd.DataFrame({"instance_id": iid[first], "start_s": start[first], "end_s": reach[last]})
+
+
+def bill(result, **options) -> Bill:
+    """Bill a simulated Result (uses only result.config, .requests, .instances, .window_s).
+    Options: free_tier (both), volume_tiers and rounding_ms (Lambda), tier and tier2_prices (Cloud Run)."""
+    platform = _check.choice("result.config.platform", result.config.platform, ("lambda", "cloudrun"))
+    return (lambda_bill if platform == "lambda" else cloudrun_bill)(result, **options)
+
+
+def _window(result) -> tuple[float, float]:
+    t0, t1 = (float(t) for t in result.window_s)
+    if not t1 > t0:
+        raise ValueError(f"result.window_s={result.window_s!r} is not allowed; expected (start, end) with end > start")
+    return t0, t1
+
+
+def lambda_bill(result, *, free_tier: bool = False, volume_tiers: bool = True, rounding_ms: int = 1) -> Bill:
+    """Lambda bill of a simulated window: request fee for every invocation (not throttled ones); on-demand
+    GB-s = ceil(service [+ INIT if cold and config.init_billed]) per invocation; with provisioned
+    concurrency, configured GB-s (window rounded up to 5 min), the reduced rate for requests served by
+    provisioned environments, and their INIT."""
+    cfg = result.config
+    memory_mb = _num("memory_mb", cfg.memory_mb, low=128, high=10_240, integer=True)
+    architecture = _check.choice("architecture", cfg.architecture, ARCHITECTURES)
+    n_pc = int(_num("provisioned_concurrency", cfg.provisioned_concurrency, low=0, integer=True))
+    init_billed = _flag("init_billed", cfg.init_billed)
+    _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
+    t0, t1 = _window(result)
+    gb = memory_mb / 1024
+    req, inst = result.requests, result.instances
+
+    invoked = (req["status"] != "throttled").to_numpy(dtype=bool)
+    provisioned = req["provisioned"].to_numpy(dtype=bool) & invoked
+    on_demand = invoked & ~provisioned
+    service_ms = req["service_s"].to_numpy(dtype=float) * 1000
+    init_ms = np.where(req["cold"].to_numpy(dtype=bool), req["init_s"].to_numpy(dtype=float) * 1000, 0.0)
+    od_ms = ceil_to(service_ms[on_demand] + (init_ms[on_demand] if init_billed else 0.0), rounding_ms).sum()
+    pc = None
+    if n_pc > 0:
+        pc_inst = inst["provisioned"].to_numpy(dtype=bool)
+        ready = inst["ready_s"].fillna(t1).to_numpy(dtype=float)[pc_inst]
+        pc_init_ms = ceil_to((ready - inst["created_s"].to_numpy(dtype=float)[pc_inst]) * 1000, rounding_ms).sum()
+        pc = dict(n=n_pc, gb=gb, configured_gb_s=n_pc * gb * float(ceil_to(t1 - t0, PC_PERIOD_S)),
+                  duration_gb_s=ceil_to(service_ms[provisioned], rounding_ms).sum() / 1000 * gb,
+                  init_gb_s=pc_init_ms / 1000 * gb)
+    lines = _lambda_lines(requests=float(invoked.sum()), od_gb_s=od_ms / 1000 * gb, architecture=architecture,
+                          scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier),
+                          volume_tiers=_flag("volume_tiers", volume_tiers), gb_s_price=None, pc=pc)
+    notes = [f"each invocation's duration rounded up to {rounding_ms} ms; "
+             + ("INIT billed on cold starts (rule since 2025-08-01)" if init_billed else
+                "INIT not billed on on-demand cold starts (pre-2025-08-01 rule for ZIP managed runtimes)"),
+             THROTTLED_LAMBDA]
+    if volume_tiers:
+        notes.append("volume tiers applied to this function's projected monthly on-demand GB-s alone "
+                     "(AWS aggregates per architecture, region and account)")
+    name = getattr(cfg, "name", "Lambda")
+    title = f"AWS Lambda bill: {name} ({memory_mb:g} MB, {architecture}" + \
+        (f", provisioned concurrency {n_pc})" if n_pc else ")")
+    return Bill(title, lines, (t0, t1), notes)
+
+
+def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
+                  tier2_prices: Mapping[str, float] | None = None) -> Bill:
+    """Cloud Run bill of a simulated window. Request-based: per instance, the union of request intervals and
+    start-up (created_s to ready_s), each maximal slice rounded up to 100 ms, plus a fee per request that
+    reached an instance, plus idle minimum instances (alive time not billed as busy) at the idle rate.
+    Instance-based: each instance's lifetime in the window (min 1 minute once retired), no request fee."""
+    cfg = result.config
+    vcpu = _num("vcpu", cfg.vcpu, low=0.08, high=8)
+    memory_gib = _num("memory_gib", cfg.memory_gib, low=0, low_open=True, high=32)
+    billing = _check.choice("billing", cfg.billing, ("request", "instance"))
+    t0, t1 = _window(result)
+    req, inst = result.requests, result.instances
+    iid = inst["instance_id"].to_numpy(dtype=np.int64)
+    created = inst["created_s"].to_numpy(dtype=float)
+    retired = inst["retired_s"].to_numpy(dtype=float)
+    end_alive = np.minimum(np.where(np.isnan(retired), t1, retired), t1)
+    alive_s = np.maximum(end_alive - np.maximum(created, t0), 0.0)
+    placed = (req["instance_id"] >= 0).to_numpy(dtype=bool)
+    notes = []
+    if billing == "request":
+        ready = np.minimum(inst["ready_s"].fillna(t1).to_numpy(dtype=float), t1)
+        slices = busy_slices(np.r_[req["instance_id"].to_numpy(dtype=np.int64)[placed], iid],
+                             np.r_[req["start_s"].to_numpy(dtype=float)[placed], created],
+                             np.r_[req["end_s"].to_numpy(dtype=float)[placed], ready])
+        billed = ceil_to(slices["end_s"] - slices["start_s"], CLOUDRUN_SLICE_S)
+        busy_by_instance = pd.Series(billed).groupby(slices["instance_id"].to_numpy()).sum()
+        is_min = inst["provisioned"].to_numpy(dtype=bool)
+        busy = busy_by_instance.reindex(iid, fill_value=0.0).to_numpy()
+        idle_s = np.maximum(alive_s - busy, 0.0)[is_min].sum()
+        instance_s = float(billed.sum())
+        n_requests = float(placed.sum())
+        notes += [THROTTLED_CLOUDRUN, "shutdown time is not simulated, so not billed",
+                  "idle time of minimum instances = alive time minus billed busy time, not rounded"]
+    else:
+        retired_in_window = ~np.isnan(retired) & (retired <= t1)
+        billed = ceil_to(alive_s, CLOUDRUN_SLICE_S)
+        billed = np.where(retired_in_window, np.maximum(billed, INSTANCE_MIN_S), billed)
+        instance_s, n_requests, idle_s = float(billed.sum()), 0.0, 0.0
+        notes += ["instance-based billing has no per-request fee",
+                  "the 1-minute minimum applies to instances retired within the window"]
+    lines = _cloudrun_lines(billing=billing, vcpu_s=instance_s * vcpu, gib_s=instance_s * memory_gib,
+                            requests=n_requests, idle_vcpu_s=idle_s * vcpu, idle_gib_s=idle_s * memory_gib,
+                            scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier), tier=tier,
+                            tier2_prices=tier2_prices)
+    name = getattr(cfg, "name", "Cloud Run")
+    title = f"Google Cloud Run bill: {name} ({vcpu:g} vCPU, {memory_gib:g} GiB, {billing}-based, Tier {tier})"
+    return Bill(title, lines, (t0, t1), notes)

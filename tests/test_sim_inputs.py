@@ -1,0 +1,144 @@
+"""Reproducibility, common random numbers, replayed traces, and refusal of bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim import (CloudRunConfig, Diurnal, Exponential, Fixed, LambdaConfig, LogNormal, OnOff, Poisson, Replay,
+                 Spike, Workload, compare, simulate)
+
+WORKLOAD = Workload(Poisson(15), duration_s=120, cpu_ms=LogNormal(30, 120), io_ms=Exponential(60))
+
+
+def test_same_seed_gives_identical_tables():
+    for config in (LambdaConfig(dispatch="random"), CloudRunConfig()):
+        a, b = simulate(WORKLOAD, config, seed=5), simulate(WORKLOAD, config, seed=5)
+        pd.testing.assert_frame_equal(a.requests, b.requests)
+        pd.testing.assert_frame_equal(a.instances, b.instances)
+
+
+def test_different_seeds_give_different_arrivals():
+    a, b = simulate(WORKLOAD, LambdaConfig(), seed=1), simulate(WORKLOAD, LambdaConfig(), seed=2)
+    assert not np.array_equal(a.requests["arrival_s"], b.requests["arrival_s"][: len(a.requests)])
+
+
+def test_changing_a_platform_parameter_leaves_arrivals_and_work_unchanged():
+    results = compare(WORKLOAD, LambdaConfig(), LambdaConfig(name="big", memory_mb=3008, keep_alive_s=60),
+                      CloudRunConfig(), CloudRunConfig(name="cpu-capped", max_concurrency=1), seed=3)
+    tables = [r.requests[["arrival_s", "cpu_ms", "io_ms"]] for r in results.values()]
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other)
+    assert list(results) == ["Lambda", "big", "Cloud Run", "cpu-capped"]
+    assert results["big"].requests["service_s"].mean() < results["Lambda"].requests["service_s"].mean()
+
+
+def test_comparison_table_puts_platforms_side_by_side():
+    table = compare(WORKLOAD, LambdaConfig(), CloudRunConfig(), seed=3).table()
+    assert list(table.columns) == ["Lambda", "Cloud Run"]
+    assert table.loc["requests", "Lambda"] == table.loc["requests", "Cloud Run"] > 1000
+
+
+def test_thinned_arrivals_follow_the_rate_function():
+    diurnal = Diurnal(mean_rate_per_s=2.0, peak_to_trough=3.0, period_s=1000.0, peak_at_s=250.0)
+    t = Workload(diurnal, duration_s=100_000).draw(0).arrival_s
+    phase = np.mod(t, 1000.0)
+    peak = np.sum(np.abs(phase - 250) < 50)
+    trough = np.sum(np.abs(phase - 750) < 50)
+    # Expected ratio of counts in +-50 s windows around peak and trough: integral of 1 +- a*cos.
+    a = 0.5
+    ratio = (1 + a * np.sin(np.pi / 10) / (np.pi / 10)) / (1 - a * np.sin(np.pi / 10) / (np.pi / 10))
+    se = ratio * np.sqrt(1 / peak + 1 / trough)
+    assert abs(peak / trough - ratio) < 4 * se
+    assert t.size == pytest.approx(200_000, abs=4 * np.sqrt(200_000))
+
+
+def test_on_off_and_spike_send_nothing_outside_their_active_periods():
+    t = Workload(OnOff(50, on_s=10, off_s=90), duration_s=1000).draw(1).arrival_s
+    assert np.all(np.mod(t, 100) < 10)
+    s = Workload(Spike(0, 100, spike_start_s=30, spike_duration_s=5), duration_s=100).draw(1).arrival_s
+    assert s.min() >= 30 and s.max() < 35 and s.size > 300
+
+
+def test_lognormal_hits_its_median_and_p95():
+    x = LogNormal(median_ms=100, p95_ms=400).sample(np.random.default_rng(0), 200_000)
+    assert np.median(x) == pytest.approx(100, rel=0.02)
+    assert np.percentile(x, 95) == pytest.approx(400, rel=0.03)
+    assert x.mean() == pytest.approx(LogNormal(100, 400).mean_ms, rel=0.03)
+
+
+def test_replay_reads_seconds_and_iso_datetimes_from_csv(tmp_path):
+    path = tmp_path / "trace.csv"
+    path.write_text("timestamp_s\n3.5\n0\n1.25\n")
+    assert Replay.from_csv(path).timestamps_s.tolist() == [0.0, 1.25, 3.5]
+    text = "when,route\n2026-11-27T10:00:00Z,/a\n2026-11-27T10:00:02.5Z,/b\n"
+    assert Replay.from_csv(text, column="when").timestamps_s.tolist() == [0.0, 2.5]
+    assert Workload(Replay.from_csv(path)).duration_s > 3.5
+
+
+@pytest.mark.parametrize("text, line", [("t\n1\n2\nabc\n", 4), ("1\n-2\n", 2), ("0\n1\n\n2024-01-01T00:00:00\n", 4),
+                                        ("0\nnan\n", 2)])
+def test_a_bad_csv_row_is_refused_with_its_line_number(text, line):
+    with pytest.raises(ValueError, match=f"line {line}"):
+        Replay.from_csv(text)
+
+
+def test_every_run_is_bounded_by_the_request_cap():
+    with pytest.raises(ValueError, match="max_requests"):
+        Workload(Poisson(10_000), duration_s=86_400)
+    with pytest.raises(ValueError, match="lower the arrival rate"):
+        Workload(Poisson(100), duration_s=100, max_requests=5_000)
+
+
+BAD_INPUTS = [
+    ("memory_mb", lambda: LambdaConfig(memory_mb=64)),
+    ("memory_mb", lambda: LambdaConfig(memory_mb=20_000)),
+    ("architecture", lambda: LambdaConfig(architecture="sparc")),
+    ("runtime", lambda: LambdaConfig(runtime="cobol")),
+    ("keep_alive_s", lambda: LambdaConfig(keep_alive_s=-1)),
+    ("concurrency_limit", lambda: LambdaConfig(concurrency_limit=0)),
+    ("provisioned_concurrency", lambda: LambdaConfig(concurrency_limit=10, provisioned_concurrency=11)),
+    ("dispatch", lambda: LambdaConfig(dispatch="newest")),
+    ("timeout_s", lambda: LambdaConfig(timeout_s=901)),
+    ("init_ms", lambda: LambdaConfig(init_ms=20_000)),
+    ("package_mb", lambda: LambdaConfig(package_mb=float("nan"))),
+    ("max_concurrency", lambda: CloudRunConfig(max_concurrency=1001)),
+    ("max_concurrency", lambda: CloudRunConfig(max_concurrency=0)),
+    ("min_instances", lambda: CloudRunConfig(min_instances=5, max_instances=2)),
+    ("vcpu", lambda: CloudRunConfig(vcpu=3)),
+    ("memory_gib", lambda: CloudRunConfig(vcpu=1, memory_gib=8)),
+    ("max_concurrency", lambda: CloudRunConfig(vcpu=0.5, max_concurrency=10)),
+    ("billing", lambda: CloudRunConfig(billing="monthly")),
+    ("request_timeout_s", lambda: CloudRunConfig(request_timeout_s=4000)),
+    ("target_cpu_utilization", lambda: CloudRunConfig(target_cpu_utilization=0.95)),
+    ("runtime", lambda: CloudRunConfig(runtime="dotnet")),
+    ("rate_per_s", lambda: Poisson(-1)),
+    ("peak_to_trough", lambda: Diurnal(1.0, peak_to_trough=0.5)),
+    ("on_s", lambda: OnOff(10, on_s=0, off_s=5)),
+    ("p95_ms", lambda: LogNormal(median_ms=100, p95_ms=50)),
+    ("mean_ms", lambda: Exponential(-5)),
+    ("ms", lambda: Fixed(float("inf"))),
+    ("duration_s", lambda: Workload(Poisson(1), duration_s=0)),
+    ("duration_s", lambda: Workload(Poisson(1))),
+    ("mode", lambda: Workload(Poisson(1), duration_s=10, mode="batch")),
+    ("cpu_ms", lambda: Workload(Poisson(1), duration_s=10, cpu_ms=50)),
+    ("timestamps_s", lambda: Replay([1.0, -3.0])),
+    ("seed", lambda: simulate(Workload(Poisson(1), duration_s=10), LambdaConfig(), seed=-1)),
+    ("config", lambda: simulate(Workload(Poisson(1), duration_s=10), "lambda")),
+    ("configs", lambda: compare(Workload(Poisson(1), duration_s=10), LambdaConfig(), LambdaConfig())),
+]
+
+
+@pytest.mark.parametrize("name, make", BAD_INPUTS, ids=[f"{n}-{k}" for k, (n, _m) in enumerate(BAD_INPUTS)])
+def test_bad_input_raises_value_error_naming_the_parameter(name, make):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_error_message_gives_value_and_allowed_range():
+    with pytest.raises(ValueError, match=r"memory_mb=64 is out of range; expected an integer in \[128, 10240\]"):
+        LambdaConfig(memory_mb=64)
+
+
+def test_public_names_are_exported():
+    for name in sim.__all__:
+        assert hasattr(sim, name)
