@@ -1,0 +1,240 @@
+"""The built book, as a reader's browser shows it: every page in _toc.yml loads, its figures load,
+its glued numbers are filled in, its widgets render, and the console shows no unexpected error.
+
+The pages load the widget JavaScript from jsDelivr, which this machine cannot reach:
+those requests are answered from the npm packages fetched by tools/fetch_widget_js.sh (the same bytes,
+checked by Chromium against the integrity hashes in _config.yml). Any other external request fails the test.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture then skips (or fails on CI) with the reason
+    PlaywrightTimeout = TimeoutError
+
+ROOT = Path(__file__).resolve().parents[1]
+JSDELIVR_NPM = "https://cdn.jsdelivr.net/npm/"
+
+# Console messages that the Jupyter Book 1 theme stack prints on every page, with why each is harmless.
+ALLOWED_CONSOLE = {
+    # sphinx-book-theme and sphinx-thebe both emit the same inline `const THEBE_JS_URL` script.
+    "duplicate THEBE_JS_URL script": re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),
+    # pydata-sphinx-theme finds no stored light/dark choice in a fresh browser profile and resets to "auto".
+    "fresh profile theme mode": re.compile(r"Got invalid theme mode"),
+}
+# Same-origin 404s that are not the book's fault, with why each is harmless.
+ALLOWED_404 = {
+    # Browsers ask for /favicon.ico; the book sets no favicon.
+    "favicon": re.compile(r"/favicon\.ico$"),
+    # html-manager 1.0.6's bundled CSS names its Font Awesome fonts by a page-relative path (upstream bug);
+    # only icon glyphs would use them and the book's widgets show none.
+    "widget icon fonts": re.compile(r"/@jupyter-widgets/.*\.(woff2?|ttf|eot|svg)$"),
+}
+GLUE_ROLE = re.compile(r"\{glue(?::text|:any|:math)?\}`")
+GLUE_FIGURE = re.compile(r"```\{glue:figure\}|:::\{glue:figure\}")
+GLUED_SELECTOR = "span.pasted-text, span.pasted-math, p span.output, li span.output, td span.output"
+
+
+@dataclass
+class Page:
+    """One page of the book and what its source says the HTML must contain."""
+    docname: str
+    source: Path
+    glue_roles: int = 0
+    glue_figures: int = 0
+    widget_views: int = 0
+    slider_models: int = 0
+    html: str = field(init=False)
+
+    def __post_init__(self):
+        self.html = f"{self.docname}.html"
+
+    def __str__(self):
+        return self.docname
+
+
+def toc_docnames(toc: dict) -> list[str]:
+    """Every file named in a jb-book _toc.yml, root first, in reading order."""
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return names
+
+
+def markdown_text(source: Path) -> str:
+    """The Markdown a page is written in (for a notebook: its Markdown cells)."""
+    if source.suffix == ".ipynb":
+        notebook = json.loads(source.read_text(encoding="utf-8"))
+        return "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    return source.read_text(encoding="utf-8")
+
+
+def widget_counts(source: Path) -> tuple[int, int]:
+    """(widget views shown in outputs, slider models in the stored widget state) of a notebook."""
+    if source.suffix != ".ipynb":
+        return 0, 0
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    views = sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                for cell in notebook["cells"] for output in cell.get("outputs", []))
+    state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    sliders = sum(model.get("model_name", "").endswith("SliderModel") for model in state.get("state", {}).values())
+    return views, sliders
+
+
+def book_pages() -> list[Page]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = []
+    for docname in toc_docnames(toc):
+        docname = re.sub(r"\.(md|ipynb)$", "", docname)
+        sources = [p for p in (ROOT / f"{docname}.ipynb", ROOT / f"{docname}.md") if p.is_file()]
+        if not sources:
+            raise FileNotFoundError(f"_toc.yml names {docname!r} but neither {docname}.ipynb nor {docname}.md exists")
+        source = sources[0]
+        text = markdown_text(source)
+        views, sliders = widget_counts(source)
+        pages.append(Page(docname, source, len(GLUE_ROLE.findall(text)), len(GLUE_FIGURE.findall(text)), views, sliders))
+    return pages
+
+
+PAGES = book_pages()
+
+
+class Visit:
+    """Loads one page with external requests answered locally or refused, and records what went wrong."""
+
+    def __init__(self, browser, base_url: str, widget_js: Path):
+        self.base_url, self.widget_js = base_url, widget_js
+        self.console_errors: list[str] = []
+        self.external: list[str] = []
+        self.not_found: list[str] = []
+        self.page = browser.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self._error(f"uncaught: {error}"))
+        self.page.on("response", self._response)
+        self.page.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.base_url):
+            return route.continue_()
+        local = self.widget_js / url[len(JSDELIVR_NPM):] if url.startswith(JSDELIVR_NPM) else None
+        if local is not None and local.is_file() and "?" not in url:
+            return route.fulfill(path=str(local), content_type=_content_type(local),
+                                 headers={"Access-Control-Allow-Origin": "*"})
+        self.external.append(url)
+        return route.abort("blockedbyclient")
+
+    def _response(self, response):
+        if response.status == 404 and response.url.startswith(self.base_url):
+            path = urlparse(response.url).path
+            if not any(pattern.search(path) for pattern in ALLOWED_404.values()):
+                self.not_found.append(path)
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        if message.text.startswith("Failed to load resource") and "404" in message.text:
+            return  # judged from the response itself, in _response
+        self._error(f"console: {message.text}")
+
+    def _error(self, text: str):
+        if not any(pattern.search(text) for pattern in ALLOWED_CONSOLE.values()):
+            self.console_errors.append(text)
+
+    def open(self, path: str):
+        response = self.page.goto(f"{self.base_url}/{path}", wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+
+def _content_type(path: Path) -> str:
+    return {".js": "application/javascript", ".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff",
+            ".ttf": "font/ttf", ".svg": "image/svg+xml", ".eot": "application/vnd.ms-fontobject"}.get(
+        path.suffix, "application/octet-stream")
+
+
+WAIT_FOR_IMAGES = """async () => {
+    const imgs = [...document.images];
+    for (const img of imgs) { img.loading = "eager"; }
+    await Promise.all(imgs.map(img => img.complete ? null
+        : new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+    return imgs.map(img => ({src: img.getAttribute("src"), alt: img.getAttribute("alt"),
+                             loaded: img.complete && img.naturalWidth > 0,
+                             inWidget: !!img.closest(".widget-subarea")}));
+}"""
+
+
+@pytest.fixture
+def visit(browser, book_url, widget_js):
+    visit = Visit(browser, book_url, widget_js)
+    yield visit
+    visit.page.close()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_page_loads_with_its_images_glue_and_widgets_and_a_clean_console(visit, page: Page):
+    response = visit.open(page.html)
+    assert response is not None and response.status == 200, f"{page.html}: HTTP {response and response.status}"
+
+    images = visit.page.evaluate(WAIT_FOR_IMAGES)
+    broken = [img["src"] for img in images if not img["loaded"]]
+    assert not broken, f"{page.html}: images that did not load: {broken}"
+    no_alt = [img["src"] for img in images
+              if not img["inWidget"] and (not img["alt"] or img["alt"].endswith((".png", ".svg", ".jpg")))]
+    assert not no_alt, f"{page.html}: figures without alt text (give them :alt: or mystnb image alt): {no_alt}"
+    figures = visit.page.locator("figure img").count()
+    assert figures >= page.glue_figures, f"{page.html}: {page.glue_figures} glue figures in the source, {figures} shown"
+
+    glued = visit.page.locator(GLUED_SELECTOR).all_inner_texts()
+    empty = [i for i, text in enumerate(glued) if not text.strip()]
+    assert not empty, f"{page.html}: glued values with no text (positions {empty})"
+    filled = len(glued) - len(empty)
+    assert filled >= page.glue_roles, f"{page.html}: the source glues {page.glue_roles} values, the page shows {filled}"
+
+    if page.widget_views:
+        try:
+            visit.page.wait_for_selector(".widget-subarea", timeout=15_000)
+        except PlaywrightTimeout:
+            pytest.fail(f"{page.html}: no widget rendered within 15 s; console errors: {visit.console_errors}; "
+                        f"external requests refused: {visit.external}", pytrace=False)
+        rendered = visit.page.evaluate("""() => [...document.querySelectorAll(
+            'script[type="application/vnd.jupyter.widget-view+json"]')].map(
+            s => !!s.parentElement.querySelector('.widget-subarea > *'))""")
+        assert rendered and all(rendered), f"{page.html}: widget views not rendered: {rendered}"
+    if page.slider_models:
+        slider = visit.page.locator(".widget-slider").first
+        slider.wait_for(state="visible", timeout=20_000)
+        assert slider.is_visible(), f"{page.html}: the slider is not visible"
+
+    assert not visit.external, f"{page.html}: requests to outside hosts (no network here; only the pinned widget JS is served locally): {visit.external}"
+    assert not visit.not_found, f"{page.html}: missing files (HTTP 404): {visit.not_found}"
+    assert not visit.console_errors, f"{page.html}: unexpected console errors: {visit.console_errors}"
+
+
+def test_the_toc_names_at_least_one_page_with_glue_and_one_with_a_widget():
+    assert any(p.glue_roles for p in PAGES), "no page in _toc.yml glues a computed number"
+    assert any(p.slider_models for p in PAGES), "no page in _toc.yml stores a slider widget"
+
+
+def test_index_redirects_to_the_root_page(visit):
+    response = visit.open("index.html")
+    assert response is not None and response.status == 200
+    visit.page.wait_for_url(re.compile(rf"/{re.escape(PAGES[0].html)}$"), timeout=10_000)

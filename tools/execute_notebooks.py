@@ -1,0 +1,115 @@
+"""Re-execute the book's notebooks in place, reproducibly.
+
+    .venv/bin/python tools/execute_notebooks.py                 # every notebook in chapters/ and labs/
+    .venv/bin/python tools/execute_notebooks.py chapters/x.ipynb
+
+Running it twice on unchanged code changes no byte: no timing metadata (record_timing=False),
+widget model ids renumbered from the notebook's path and their order of creation,
+deterministic cell ids, PYTHONHASHSEED=0 in the kernel, and nbformat's canonical JSON layout.
+The stored widget state (metadata.widgets) is what the HTML book uses to show a live-looking slider.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIRS = ("chapters", "labs")
+WIDGET_STATE_KEY = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW_KEY = "application/vnd.jupyter.widget-view+json"
+VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
+TIMEOUT_S = 600
+
+
+def default_notebooks() -> list[Path]:
+    """Every notebook under chapters/ and labs/, checkpoints excluded, in path order."""
+    found = []
+    for folder in NOTEBOOK_DIRS:
+        found += [p for p in (ROOT / folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+    return sorted(found)
+
+
+def widget_ids(nb) -> list[str]:
+    """Widget model ids in a deterministic order: creation order in the stored state, then views in outputs."""
+    ids: list[str] = []
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE_KEY, {}).get("state", {})
+    ids += list(state)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW_KEY)
+            if view and view.get("model_id") not in ids:
+                ids.append(view["model_id"])
+    return ids
+
+
+def renumber_widget_ids(nb, name: str):
+    """Replace every widget model id (outputs, state, IPY_MODEL_ references) by a stable one."""
+    ids = widget_ids(nb)
+    if not ids:
+        return nb
+    stable = {old: hashlib.sha256(f"{name}:{i}".encode()).hexdigest()[:32] for i, old in enumerate(ids)}
+    pattern = re.compile("|".join(re.escape(old) for old in sorted(ids, key=len, reverse=True)))
+    text = pattern.sub(lambda m: stable[m.group(0)], json.dumps(nb))
+    return nbformat.from_dict(json.loads(text))
+
+
+def strip_volatile(nb, name: str):
+    """Drop timing and UI metadata; give every cell a deterministic id."""
+    for index, cell in enumerate(nb.cells):
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if not cell.get("id"):
+            cell["id"] = hashlib.sha256(f"{name}:cell:{index}".encode()).hexdigest()[:8]
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def execute(path: Path) -> float:
+    """Execute one notebook in its own folder and rewrite it; return the seconds it took."""
+    started = time.perf_counter()
+    nb = nbformat.read(path, as_version=4)
+    name = path.resolve().relative_to(ROOT).as_posix()
+    strip_volatile(nb, name)  # ids before execution so nothing random is added on the way
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=TIMEOUT_S,
+        record_timing=False,
+        store_widget_state=True,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    nb = renumber_widget_ids(strip_volatile(nb, name), name)
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: chapters/ and labs/)")
+    args = parser.parse_args(argv)
+    notebooks = [p.resolve() for p in args.notebooks] or default_notebooks()
+    missing = [str(p) for p in notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    # The kernel inherits this environment: fixed hash seed for set/dict-order stability.
+    os.environ["PYTHONHASHSEED"] = "0"
+    for path in notebooks:
+        print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        print(f"  done in {execute(path):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
