@@ -353,6 +353,29 @@ def busy_slices(instance_id, start_s, end_s) -> pd.DataFrame:
     return pd.DataFrame({"instance_id": iid[first], "start_s": start[first], "end_s": reach[last]})
 
 
+def rounded_slices(instance_id, start_s, end_s, step_s: float = CLOUDRUN_SLICE_S) -> pd.DataFrame:
+    """Billable slices: a slice starts where an instance becomes busy and is rounded up to `step_s`;
+    busy time that begins before that rounded end joins the slice, which is then rounded again.
+    So no instant of an instance is billed twice. Assumption (facts.md TV-6, UNVERIFIED): rounding
+    applies per billable slice."""
+    busy = busy_slices(instance_id, start_s, end_s)
+    out_iid, out_start, out_end = [], [], []
+    cur = None
+    for iid, start, end in zip(busy["instance_id"].tolist(), busy["start_s"].tolist(), busy["end_s"].tolist()):
+        if cur is not None and iid == cur[0] and start <= cur[1] + max(math.ceil((cur[2] - cur[1]) / step_s - _EPS), 0) * step_s:
+            cur[2] = max(cur[2], end)
+            continue
+        if cur is not None:
+            out_iid.append(cur[0]), out_start.append(cur[1]), out_end.append(cur[2])
+        cur = [iid, start, end]
+    if cur is not None:
+        out_iid.append(cur[0]), out_start.append(cur[1]), out_end.append(cur[2])
+    start = np.asarray(out_start, dtype=float)
+    rounded_end = start + ceil_to(np.asarray(out_end, dtype=float) - start, step_s)
+    return pd.DataFrame({"instance_id": np.asarray(out_iid, dtype=np.int64), "start_s": start,
+                         "end_s": rounded_end})
+
+
 def bill(result, **options) -> Bill:
     """Bill a simulated Result (uses only result.config, .requests, .instances, .window_s).
     Options: free_tier (both), volume_tiers and rounding_ms (Lambda), tier and tier2_prices (Cloud Run)."""
@@ -415,7 +438,7 @@ def lambda_bill(result, *, free_tier: bool = False, volume_tiers: bool = True, r
 def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
                   tier2_prices: Mapping[str, float] | None = None) -> Bill:
     """Cloud Run bill of a simulated window. Request-based: per instance, the union of request intervals and
-    start-up (created_s to ready_s), each maximal slice rounded up to 100 ms, plus a fee per request that
+    start-up (created_s to ready_s), in slices rounded up to 100 ms (rounded_slices), plus a fee per request that
     reached an instance, plus idle minimum instances (alive time not billed as busy) at the idle rate.
     Instance-based: each instance's lifetime in the window (min 1 minute once retired), no request fee."""
     cfg = result.config
@@ -433,10 +456,10 @@ def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
     notes = []
     if billing == "request":
         ready = np.minimum(inst["ready_s"].fillna(t1).to_numpy(dtype=float), t1)
-        slices = busy_slices(np.r_[req["instance_id"].to_numpy(dtype=np.int64)[placed], iid],
-                             np.r_[req["start_s"].to_numpy(dtype=float)[placed], created],
-                             np.r_[req["end_s"].to_numpy(dtype=float)[placed], ready])
-        billed = ceil_to(slices["end_s"] - slices["start_s"], CLOUDRUN_SLICE_S)
+        slices = rounded_slices(np.r_[req["instance_id"].to_numpy(dtype=np.int64)[placed], iid],
+                                np.r_[req["start_s"].to_numpy(dtype=float)[placed], created],
+                                np.r_[req["end_s"].to_numpy(dtype=float)[placed], ready])
+        billed = (slices["end_s"] - slices["start_s"]).to_numpy()
         busy_by_instance = pd.Series(billed).groupby(slices["instance_id"].to_numpy()).sum()
         is_min = inst["provisioned"].to_numpy(dtype=bool)
         busy = busy_by_instance.reindex(iid, fill_value=0.0).to_numpy()

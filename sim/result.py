@@ -52,7 +52,8 @@ class Result:
         if not step_s > 0:
             raise ValueError(f"step_s={step_s!r} is out of range; expected a number > 0")
         t = np.arange(0.0, end + step_s / 2, step_s)
-        created, retired = self._alive_intervals
+        created = self.instances["created_s"].to_numpy()
+        retired = self.instances["retired_s"].fillna(np.inf).to_numpy()   # alive at the window's end
         req = self.requests
         placed = req[req["instance_id"] >= 0]
         ready = self.instances["ready_s"].to_numpy()

@@ -111,16 +111,27 @@ def test_overlap_is_never_double_billed():
 
 
 def _brute_force_billed_ms(intervals_ms):
-    """Independent check: mark busy milliseconds per instance, find runs, round each run up to 100 ms."""
+    """Independent check on whole milliseconds: a slice starts at a busy ms and is rounded up to 100 ms;
+    while the next busy run starts at or before the rounded end, the slice takes it in and is rounded again."""
     total = 0
     for iid in {i for i, _, _ in intervals_ms}:
         busy = np.zeros(max(e for i, _, e in intervals_ms if i == iid) + 2, dtype=bool)
         for i, s, e in intervals_ms:
             if i == iid:
                 busy[s:e] = True
-        edges = np.diff(np.r_[0, busy.astype(int), 0])
-        runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
-        total += sum(-(-int(r) // 100) * 100 for r in runs)
+        idle_after = lambda k: k + int(np.argmin(busy[k:]))          # end of the busy run starting at k
+        busy_from = lambda k: (k + int(np.argmax(busy[k:]))) if busy[k:].any() else None
+        t = busy_from(0)
+        while t is not None:
+            e = idle_after(t)
+            while True:
+                rounded_end = t + -(-(e - t) // 100) * 100
+                nxt = busy_from(e)
+                if nxt is None or nxt > rounded_end:
+                    break
+                e = idle_after(nxt)
+            total += rounded_end - t
+            t = busy_from(rounded_end) if rounded_end < busy.size else None
     return total
 
 
@@ -192,13 +203,24 @@ def test_busy_slices_merge_touching_and_contained_intervals():
     assert s.values.tolist() == [[0, 5.0, 6.0], [1, 0.0, 2.0]]
 
 
-def test_cloudrun_per_slice_rounding_is_not_monotone():
-    """A documented quirk, not a bug: a request that joins two short slices lowers the rounded time."""
+def test_cloudrun_slices_within_one_rounding_step_are_billed_once():
+    """Two 10 ms slices 10 ms apart fall in one rounded 100 ms slice; bridging them changes nothing."""
     inst = [(0, 0.0, 0.0, np.nan, False)]
     two = cloudrun_result([(0, 1.00, 1.01), (0, 1.02, 1.03)], inst)
     bridged = cloudrun_result([(0, 1.00, 1.01), (0, 1.02, 1.03), (0, 1.005, 1.025)], inst)
-    assert line(bill(two), "CPU").quantity == pytest.approx(0.2)
+    apart = cloudrun_result([(0, 1.00, 1.01), (0, 1.20, 1.21)], inst)
+    assert line(bill(two), "CPU").quantity == pytest.approx(0.1)
     assert line(bill(bridged), "CPU").quantity == pytest.approx(0.1)
+    assert line(bill(apart), "CPU").quantity == pytest.approx(0.2)
+
+
+def test_cloudrun_billed_time_never_exceeds_alive_time_plus_one_step():
+    from sim import CloudRunConfig, Fixed, Poisson, Workload, simulate
+    res = simulate(Workload(Poisson(50), duration_s=300, cpu_ms=Fixed(20)), CloudRunConfig(), seed=1)
+    alive = (res.instances["retired_s"].fillna(res.window_s[1]) - res.instances["created_s"]).sum()
+    billed = line(bill(res), "CPU").quantity / res.config.vcpu
+    assert billed <= alive + 0.1 * len(res.instances)
+    assert billed >= (res.requests["service_s"].sum() / 50.0)   # at least the busy union of a saturated instance
 
 
 def test_cloudrun_tier2_requires_and_flags_user_prices():
@@ -441,8 +463,9 @@ def test_simulated_cloudrun_bill_matches_brute_force_union():
         spans.sort()
         cur_s, cur_e = spans[0]
         for s, e in spans[1:] + [(math.inf, math.inf)]:
-            if s > cur_e:
-                billed += math.ceil((cur_e - cur_s) * 10 - 1e-6) / 10
+            rounded_end = cur_s + math.ceil((cur_e - cur_s) * 10 - 1e-6) / 10
+            if s > rounded_end:
+                billed += rounded_end - cur_s
                 cur_s, cur_e = s, e
             else:
                 cur_e = max(cur_e, e)

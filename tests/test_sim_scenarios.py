@@ -143,3 +143,10 @@ def test_cloud_run_idle_standby_instance_is_retired_after_the_idle_timeout():
     res = simulate(workload, config, seed=0)
     # Demand averaged over the last 60 s first reaches zero at the tick at 65 s: standby, retired 30 s later.
     assert res.instances["retired_s"][0] == pytest.approx(95.0)
+
+
+def test_timeline_counts_instances_alive_at_the_end_of_the_window():
+    workload = Workload(Replay([1.0]), duration_s=60.0, cpu_ms=Fixed(5), io_ms=Fixed(0))
+    timeline = simulate(workload, CloudRunConfig(min_instances=1), seed=1).timeline(1.0)
+    assert timeline["t_s"].iloc[-1] == 60.0
+    assert timeline["instances"].tolist() == [1] * 61
