@@ -61,12 +61,14 @@ def platform_colour(platform: str) -> str:
 
 
 def new_figure(ax=None, *, ncols: int = 1, figsize: tuple[float, float] | None = None):
-    """Return (fig, ax): `ax`'s figure if given, else a new book-styled figure with `ncols` Axes side by side.
+    """Return (fig, ax): `ax`'s figure if given (one Axes or a sequence of them), else a new book-styled
+    figure with `ncols` Axes side by side.
 
     New figures are closed in pyplot so a notebook shows them once: as the cell's value or via display().
     """
     if ax is not None:
-        return ax.figure, ax
+        first = ax[0] if isinstance(ax, (list, tuple, np.ndarray)) else ax
+        return first.figure, ax
     with matplotlib.rc_context(STYLE):
         width, height = figsize or STYLE["figure.figsize"]
         fig, ax = plt.subplots(1, ncols, figsize=(width, height), layout="constrained")

@@ -143,11 +143,7 @@ def plot_runtimes(sweep: pd.DataFrame, ax=None) -> Figure:
 
     `ax`: None for a new figure, or a pair of Axes to draw into.
     """
-    if ax is None:
-        fig, (left, right) = new_figure(ncols=2, figsize=(9.0, 3.8))
-    else:
-        left, right = ax
-        fig = left.figure
+    fig, (left, right) = new_figure(ax, ncols=2, figsize=(9.0, 3.8))
     runtimes = [r for r in LAMBDA_RUNTIMES if r in set(sweep["runtime"])]
     y = {runtime: k for k, runtime in enumerate(runtimes)}
     offset = {"lambda": -0.12, "cloudrun": 0.12}

@@ -147,11 +147,7 @@ def plot_state_sweep(sweep: pd.DataFrame, ax=None) -> Figure:
 
     `ax`: None for a new figure, or a pair of Axes to draw into.
     """
-    if ax is None:
-        fig, (left, right) = new_figure(ncols=2, figsize=(9.0, 3.6))
-    else:
-        left, right = ax
-        fig = left.figure
+    fig, (left, right) = new_figure(ax, ncols=2, figsize=(9.0, 3.6))
     for (name, platform), rows in sweep.groupby(["config", "platform"], sort=False):
         left.plot(rows["rate_per_s"], rows["cache_hit_rate"], label=name, **_line_style(platform))
         right.plot(rows["rate_per_s"], rows["mean_db_connections"], label=name, **_line_style(platform))
