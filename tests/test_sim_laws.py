@@ -8,11 +8,14 @@ from sim import (CloudRunConfig, Exponential, Fixed, LambdaConfig, LogNormal, On
                  simulate)
 
 
-def max_overlap(start, end):
-    """Most intervals [start, end) open at once; ends before starts at equal times."""
+def max_overlap(start, end, tolerance_s=1e-9):
+    """Most intervals [start, end) open at once; ends before starts at equal times.
+
+    An end within `tolerance_s` after a start counts as before it: event times are sums of floats,
+    so a request that starts when its predecessor ends may be stamped one rounding error earlier."""
     if len(start) == 0:
         return 0
-    times = np.concatenate([start, end])
+    times = np.concatenate([start, np.asarray(end) - tolerance_s])
     steps = np.concatenate([np.ones(len(start)), -np.ones(len(end))])
     order = np.lexsort((steps, times))
     return int(np.cumsum(steps[order]).max())
