@@ -1,7 +1,7 @@
-"""The built book, as a reader's browser shows it: every page in _toc.yml loads, its figures load,
-its glued numbers are filled in, its widgets render, and the console shows no unexpected error.
+"""The built book, as a reader's browser shows it: every page in _toc.yml loads, its figures load and have
+alt text, its glued numbers are filled in, its formulas and widgets render, and the console shows no unexpected error.
 
-The pages load the widget JavaScript from jsDelivr, which this machine cannot reach:
+The pages load the widget JavaScript and MathJax from jsDelivr, which this machine cannot reach:
 those requests are answered from the npm packages fetched by tools/fetch_widget_js.sh (the same bytes,
 checked by Chromium against the integrity hashes in _config.yml). Any other external request fails the test.
 """
@@ -219,6 +219,12 @@ def test_page_loads_with_its_images_glue_and_widgets_and_a_clean_console(visit, 
             'script[type="application/vnd.jupyter.widget-view+json"]')].map(
             s => !!s.parentElement.querySelector('.widget-subarea > *'))""")
         assert rendered and all(rendered), f"{page.html}: widget views not rendered: {rendered}"
+    if visit.page.locator("span.math, div.math").count():
+        try:
+            visit.page.wait_for_selector("mjx-container", timeout=15_000)
+        except PlaywrightTimeout:
+            pytest.fail(f"{page.html}: MathJax rendered no formula within 15 s; console errors: {visit.console_errors}; "
+                        f"external requests refused: {visit.external}", pytrace=False)
     if page.slider_models:
         slider = visit.page.locator(".widget-slider").first
         slider.wait_for(state="visible", timeout=20_000)

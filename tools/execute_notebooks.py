@@ -18,6 +18,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -28,6 +29,36 @@ WIDGET_STATE_KEY = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW_KEY = "application/vnd.jupyter.widget-view+json"
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 TIMEOUT_S = 600
+POLL_SLICE_S = 0.5
+
+
+def _sliced(get_msg):
+    """Wrap an async channel's get_msg so it polls in short slices up to the caller's timeout."""
+    async def get_msg_in_slices(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=POLL_SLICE_S if remaining is None else min(POLL_SLICE_S, remaining))
+            except Empty:
+                if remaining is not None and remaining <= POLL_SLICE_S:
+                    raise
+    return get_msg_in_slices
+
+
+class SlicedPollClient(NotebookClient):
+    """A NotebookClient that polls the kernel's channels in short slices.
+
+    With pyzmq's asyncio sockets a wake-up can be missed when a cell sends many messages at once
+    (seen here with widget cells): the execute reply then sits unread until the whole cell timeout
+    has passed. Polling in 0.5 s slices bounds that delay.
+    """
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        for channel in (client.shell_channel, client.iopub_channel):
+            channel.get_msg = _sliced(channel.get_msg)
+        return client
 
 
 def default_notebooks() -> list[Path]:
@@ -79,7 +110,7 @@ def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     name = path.resolve().relative_to(ROOT).as_posix()
     strip_volatile(nb, name)  # ids before execution so nothing random is added on the way
-    client = NotebookClient(
+    client = SlicedPollClient(
         nb,
         kernel_name="python3",
         timeout=TIMEOUT_S,

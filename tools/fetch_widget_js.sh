@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Fetch the widget JavaScript that the built pages load from jsDelivr, as npm packages,
-# into .cache/widgets-js/npm/<name>@<version>/ (the same layout as https://cdn.jsdelivr.net/npm/).
+# Fetch the JavaScript that the built pages load from jsDelivr (widget manager, require.js, MathJax),
+# as npm packages, into .cache/widgets-js/npm/<name>@<version>/ (the same layout as https://cdn.jsdelivr.net/npm/).
 # tests/test_browser.py answers the pages' requests from there, because the test machine has no CDN access.
-# The packages are read from _config.yml (nb_ipywidgets_js), so the book and the tests cannot drift apart.
+# The packages are read from _config.yml (nb_ipywidgets_js, mathjax_path), so the book and the tests cannot drift apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
