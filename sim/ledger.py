@@ -1,4 +1,10 @@
-"""The ledger a run writes into: per-request outcomes in numpy arrays, per-instance lifetimes in lists."""
+"""The ledger a run writes into: per-request outcomes in numpy arrays, per-instance lifetimes in lists.
+
+A model records one request at a time. Indexing a numpy array with a Python int is slow (it makes a
+numpy scalar), so each array is written through a `memoryview` of it: the same bytes, written about
+3x faster, with Python floats in and out. Which instance a request ran on is enough to derive its
+`provisioned` flag and each instance's `requests_served` when the tables are built.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +14,12 @@ from .workload import Draws
 
 STATUSES = ("ok", "throttled", "timed_out")
 OK, THROTTLED, TIMED_OUT = range(3)
+
+
+def per_event_view(values: np.ndarray) -> memoryview:
+    """Read access to a block of draws one element at a time, for the models' event handlers: a memoryview
+    returns Python floats, several times faster to index and to compute with than numpy scalars."""
+    return memoryview(np.ascontiguousarray(values, dtype=float))
 
 
 class Ledger:
@@ -22,12 +34,14 @@ class Ledger:
         self.cold = np.zeros(n, dtype=bool)
         self.status = np.zeros(n, dtype=np.int8)
         self.instance_id = np.full(n, -1, dtype=np.int64)
-        self.provisioned = np.zeros(n, dtype=bool)
+        # Fast element access to the arrays above (see the module docstring).
+        self._start_s, self._end_s, self._init_s = (memoryview(a) for a in (self.start_s, self.end_s, self.init_s))
+        self._cold, self._status, self._instance_id = (memoryview(a) for a in (self.cold, self.status,
+                                                                                self.instance_id))
         self.created_s: list[float] = []
         self.ready_s: list[float] = []
         self.retired_s: list[float] = []
         self.instance_provisioned: list[bool] = []
-        self.requests_served: list[int] = []
 
     def new_instance(self, created_s: float, ready_s: float, provisioned: bool = False) -> int:
         """Register an environment or instance; returns its id."""
@@ -35,39 +49,49 @@ class Ledger:
         self.ready_s.append(ready_s)
         self.retired_s.append(np.nan)
         self.instance_provisioned.append(provisioned)
-        self.requests_served.append(0)
         return len(self.created_s) - 1
 
     def place(self, i: int, instance_id: int, start_s: float, end_s: float, *, cold: bool = False,
               init_s: float = 0.0, timed_out: bool = False) -> None:
         """Record that request `i` ran on `instance_id` from `start_s` to `end_s`."""
-        self.begin(i, instance_id, start_s, cold=cold, init_s=init_s)
-        self.finish(i, end_s, timed_out=timed_out)
+        self._start_s[i] = start_s
+        self._end_s[i] = end_s
+        self._instance_id[i] = instance_id
+        if cold:
+            self._cold[i] = True
+            self._init_s[i] = init_s
+        if timed_out:
+            self._status[i] = TIMED_OUT
 
     def begin(self, i: int, instance_id: int, start_s: float, *, cold: bool = False, init_s: float = 0.0) -> None:
         """Record that request `i` started on `instance_id` at `start_s`."""
-        self.start_s[i] = start_s
-        self.instance_id[i] = instance_id
-        self.provisioned[i] = self.instance_provisioned[instance_id]
-        self.requests_served[instance_id] += 1
+        self._start_s[i] = start_s
+        self._instance_id[i] = instance_id
         if cold:
-            self.cold[i] = True
-            self.init_s[i] = init_s
+            self._cold[i] = True
+            self._init_s[i] = init_s
+
+    def started_s(self, i: int) -> float:
+        """When request `i` started (recorded by `begin`)."""
+        return self._start_s[i]
 
     def finish(self, i: int, end_s: float, *, timed_out: bool = False) -> None:
         """Record that request `i` ended (or its client gave up, if `timed_out`) at `end_s`."""
-        self.end_s[i] = end_s
+        self._end_s[i] = end_s
         if timed_out:
-            self.status[i] = TIMED_OUT
+            self._status[i] = TIMED_OUT
 
     def throttle(self, i: int, at_s: float) -> None:
         """Record that request `i` was refused (HTTP 429) at `at_s`."""
-        self.start_s[i] = at_s
-        self.end_s[i] = at_s
-        self.status[i] = THROTTLED
+        self._start_s[i] = at_s
+        self._end_s[i] = at_s
+        self._status[i] = THROTTLED
 
     def requests_table(self) -> pd.DataFrame:
         d = self.draws
+        placed = self.instance_id >= 0
+        provisioned = np.zeros(len(d), dtype=bool)
+        provisioned[placed] = np.asarray(self.instance_provisioned, dtype=bool)[self.instance_id[placed]]
         return pd.DataFrame({
             "arrival_s": d.arrival_s,
             "start_s": self.start_s,
@@ -82,15 +106,17 @@ class Ledger:
             "cold": self.cold,
             "status": pd.Categorical.from_codes(self.status, categories=list(STATUSES)),
             "instance_id": self.instance_id,
-            "provisioned": self.provisioned,
+            "provisioned": provisioned,
         })
 
     def instances_table(self) -> pd.DataFrame:
+        count = len(self.created_s)
+        served = np.bincount(self.instance_id[self.instance_id >= 0], minlength=count)[:count]
         return pd.DataFrame({
-            "instance_id": np.arange(len(self.created_s), dtype=np.int64),
+            "instance_id": np.arange(count, dtype=np.int64),
             "created_s": np.asarray(self.created_s, dtype=float),
             "ready_s": np.asarray(self.ready_s, dtype=float),
             "retired_s": np.asarray(self.retired_s, dtype=float),
             "provisioned": np.asarray(self.instance_provisioned, dtype=bool),
-            "requests_served": np.asarray(self.requests_served, dtype=np.int64),
+            "requests_served": served.astype(np.int64),
         })

@@ -1,0 +1,425 @@
+"""Speed of the simulator, as ratios to a bare SimPy baseline measured in the same run.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/bench.py            # full: about 6 minutes
+    .venv/bin/python benchmarks/bench.py --quick    # smaller runs, about 1.5 minutes
+
+It prints a table and writes benchmarks/results/latest.json. The machine may be shared, so every
+model figure is divided by a baseline timed in the same process, right after each model run: a bare
+SimPy M/M/inf with one Process per request that only waits out its service time, at the model run's
+arrival rate and mean number of requests in the system (Little's law: the sum of latencies over the
+window). SimPy's event heap grows with the events pending, so only a baseline at the same load says
+whether the model adds cost per event. Times are CPU seconds of this process (time.process_time);
+a ratio is the median over the `--repeat` pairs, a rate comes from the best run.
+See benchmarks/README.md for what each figure means.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import simpy  # noqa: E402
+
+from sim import CloudRunConfig, Diurnal, Exponential, LambdaConfig, Poisson, Workload, simulate  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+SEED = 1
+
+# Targets of the speed issue, as ratios measured in one run.
+LAMBDA_MIN_RATIO = 1.0          # Lambda model / baseline at about 8, 230 and 1,000 alive environments
+LAMBDA_FLATNESS = 0.85          # ratio at 1,000 alive / ratio at 8 alive
+CLOUD_RUN_MIN_RATIO = 0.75      # Cloud Run model / baseline at about 10 and 80 in flight per instance
+CLOUD_RUN_COST_SPREAD = 0.10    # cost per request, 80-per-instance vs 10-per-instance
+MAX_BYTES_PER_REQUEST = 200     # result tables
+MAX_PANEL_S = 0.3               # median callback time of a lab panel at its defaults
+
+
+# -- scenarios -------------------------------------------------------------------------------------
+def standard_workload(n: int) -> Workload:
+    """The getting-started workload (exponential CPU work, mean 100 ms) at 20 requests/s, n requests."""
+    rate = 20.0
+    return Workload(Poisson(rate_per_s=rate), duration_s=n / rate, cpu_ms=Exponential(mean_ms=100.0),
+                    max_requests=max(2 * n, 1000))
+
+
+def month_workload() -> Workload:
+    """30 days of traffic with a daily cycle (4x peak to trough) averaging 0.4 requests/s: about 1e6 requests."""
+    return Workload(Diurnal(mean_rate_per_s=0.4, peak_to_trough=4.0), duration_s=30 * 86_400.0,
+                    cpu_ms=Exponential(mean_ms=100.0))
+
+
+def lambda_scaled_workload(rate_per_s: float, n: int) -> Workload:
+    """Same work at a higher rate, so that more execution environments are alive."""
+    return Workload(Poisson(rate_per_s=rate_per_s), duration_s=n / rate_per_s,
+                    cpu_ms=Exponential(mean_ms=100.0), max_requests=max(2 * n, 1000))
+
+
+def io_bound_workload(n: int) -> Workload:
+    """An API that mostly waits on a backend: 20 ms CPU, about 2 s I/O, 160 requests/s (about 320 in flight)."""
+    rate = 160.0
+    return Workload(Poisson(rate_per_s=rate), duration_s=n / rate, cpu_ms=Exponential(mean_ms=20.0),
+                    io_ms=Exponential(mean_ms=1980.0), max_requests=max(2 * n, 1000))
+
+
+def scenarios(quick: bool) -> list[dict]:
+    """Every timed run: name, group, n (about how many requests), workload and config."""
+    big = [10**5] if quick else [10**5, 10**6]
+    scaled_n = 50_000 if quick else 200_000
+    out = []
+    for n in big:
+        label = f"{n:.0e}".replace("e+0", "e")
+        out.append({"name": f"lambda standard {label}", "group": "standard", "n": n,
+                    "workload": standard_workload(n), "config": LambdaConfig()})
+        out.append({"name": f"cloudrun standard {label}", "group": "standard", "n": n,
+                    "workload": standard_workload(n), "config": CloudRunConfig()})
+    if not quick:   # a month of daily-cycle traffic: Cloud Run's autoscaler ticks every 5 s all month
+        for config in (LambdaConfig(), CloudRunConfig()):
+            out.append({"name": f"{config.platform} month", "group": "month", "n": 1_036_800,
+                        "workload": month_workload(), "config": config})
+    # Lambda: the load scaled so that about 8, 230 and 1,000 environments are alive. The concurrency
+    # limit is raised above the peak so every request takes the serving path (none is throttled).
+    for alive, rate in ((8, 5.0), (230, 520.0), (1000, 2550.0)):
+        out.append({"name": f"lambda ~{alive} alive", "group": "lambda_scaling", "target_alive": alive,
+                    "n": scaled_n, "workload": lambda_scaled_workload(rate, scaled_n),
+                    "config": LambdaConfig(concurrency_limit=3000)})
+    # Cloud Run: one I/O-bound workload (about 320 requests in flight), served by instances that take
+    # up to 18 or up to 170 requests; the autoscaler's 60% target gives about 10 or 80 per instance.
+    for per_instance, concurrency in ((10, 18), (80, 170)):
+        out.append({"name": f"cloudrun ~{per_instance} per instance", "group": "cloudrun_scaling",
+                    "target_per_instance": per_instance, "n": scaled_n, "workload": io_bound_workload(scaled_n),
+                    "config": CloudRunConfig(vcpu=2, max_concurrency=concurrency)})
+    return out
+
+
+# -- the baseline ----------------------------------------------------------------------------------
+def baseline_mm_inf(rate_per_s: float, in_system: float, n: int, seed: int = SEED) -> None:
+    """Bare SimPy M/M/inf: one Process per request that waits out an exponential service time.
+
+    The mean service time is in_system / rate_per_s, so the mean number in flight matches the model run.
+    Random numbers are drawn in one block, as the models do.
+    """
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0 / rate_per_s, n).tolist()
+    services = rng.exponential(in_system / rate_per_s, n).tolist()
+    env = simpy.Environment()
+
+    def request(service_s):
+        yield env.timeout(service_s)
+
+    def source():
+        for gap_s, service_s in zip(gaps, services):
+            yield env.timeout(gap_s)
+            env.process(request(service_s))
+
+    env.process(source())
+    env.run()
+
+
+def timed(fn, *args, **kwargs):
+    """(CPU seconds of this process, return value). CPU time leaves out the time other jobs on a
+    shared machine hold the cores; the runs are single-threaded, so it is the work they cost."""
+    gc.collect()
+    t0 = time.process_time()
+    value = fn(*args, **kwargs)
+    return time.process_time() - t0, value
+
+
+# -- model runs ------------------------------------------------------------------------------------
+def describe(result) -> dict:
+    """Load figures of a run: requests, rate, mean in system, instances alive, bytes held per request."""
+    req, inst = result.requests, result.instances
+    n = len(req)
+    window_s = result.window_s[1]
+    in_system = float(req["latency_s"].sum() / window_s)
+    alive = result.mean_instances()
+    table_bytes = int(req.memory_usage(deep=True).sum() + inst.memory_usage(deep=True).sum())
+    return {
+        "requests": n,
+        "window_s": window_s,
+        "arrival_rate_per_s": n / window_s,
+        "mean_in_system": in_system,
+        "mean_alive": alive,
+        "peak_alive": result.peak_instances(),
+        "in_system_per_alive_instance": in_system / alive if alive else float("nan"),
+        "instances_started": len(inst),
+        "throttle_rate": float((req["status"] == "throttled").mean()),
+        "cold_start_rate": float(req["cold"].mean()),
+        "table_bytes_per_request": table_bytes / n,
+        "requests_table_bytes_per_request": int(req.memory_usage(deep=True).sum()) / n,
+    }
+
+
+def bench_scenario(spec: dict, repeat: int) -> dict:
+    """Time the model and the matched baseline `repeat` times, each baseline run right after a model run.
+
+    The ratio is the median of the pairs' ratios (a pair shares the machine's state of the moment);
+    the rates are from the best run of each.
+    """
+    workload, config = spec["workload"], spec["config"]
+    model_s, result = timed(simulate, workload, config, seed=SEED)
+    load = describe(result)
+    del result
+    model_times, base_times = [], []
+    for k in range(repeat):
+        if k:
+            model_s = timed(simulate, workload, config, seed=SEED)[0]
+        model_times.append(model_s)
+        base_times.append(timed(baseline_mm_inf, load["arrival_rate_per_s"], load["mean_in_system"],
+                                load["requests"])[0])
+    pair_ratios = [b / m for m, b in zip(model_times, base_times)]
+    model_rate = load["requests"] / min(model_times)
+    base_rate = load["requests"] / min(base_times)
+    return {
+        "name": spec["name"], "group": spec["group"], "platform": config.platform,
+        **{k: spec[k] for k in ("target_alive", "target_per_instance") if k in spec},
+        **load,
+        "model_requests_per_s": model_rate, "baseline_requests_per_s": base_rate,
+        "model_us_per_request": 1e6 / model_rate, "baseline_us_per_request": 1e6 / base_rate,
+        "ratio": statistics.median(pair_ratios),
+        "ratio_low": min(pair_ratios), "ratio_high": max(pair_ratios),
+        "model_times_s": model_times, "baseline_times_s": base_times,
+    }
+
+
+def peak_memory(spec: dict) -> dict:
+    """Peak Python memory (tracemalloc) while simulating, and what the result tables keep, per request."""
+    import tracemalloc
+    gc.collect()
+    tracemalloc.start()
+    result = simulate(spec["workload"], spec["config"], seed=SEED)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n = len(result.requests)
+    return {"name": spec["name"], "requests": n, "peak_bytes_per_request": peak / n,
+            "table_bytes_per_request": describe(result)["table_bytes_per_request"]}
+
+
+def warm_up() -> None:
+    """One small run of everything, so that no timed run pays for first-call costs."""
+    for config in (LambdaConfig(), CloudRunConfig()):
+        simulate(standard_workload(2000), config, seed=SEED)
+    baseline_mm_inf(20.0, 2.0, 2000)
+
+
+# -- lab panels ------------------------------------------------------------------------------------
+def notebook_panels() -> list[tuple[str, object]]:
+    """Every Panel the book's notebooks build, found by running their code cells with output hidden."""
+    import nbformat
+    from sim import widgets
+
+    made: list = []
+    original = widgets.Panel.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    found = []
+    widgets.Panel.__init__ = recording_init
+    try:
+        for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
+            nb = nbformat.read(path, as_version=4)
+            code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+            if not any("explore(" in source or "Panel(" in source for source in code):
+                continue   # no panel here: do not run the chapter
+            namespace = {"__name__": "__main__"}
+            before = len(made)
+            cwd = os.getcwd()
+            os.chdir(path.parent)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    for source in code:
+                        source = "\n".join(line for line in source.splitlines()
+                                           if not line.lstrip().startswith(("%", "!")))
+                        exec(compile(source, str(path), "exec"), namespace)
+            finally:
+                os.chdir(cwd)
+            for k, panel in enumerate(made[before:]):
+                found.append((f"{path.stem}[{k}]", panel))
+    finally:
+        widgets.Panel.__init__ = original
+    return found
+
+
+def registry_panels() -> list[tuple[str, object]]:
+    """Panels from a `sim.widgets.PANELS` registry, if there is one: name -> Panel or a factory of one."""
+    from sim import widgets
+    registry = getattr(widgets, "PANELS", None)
+    if not registry:
+        return []
+    items = registry.items() if hasattr(registry, "items") else ((getattr(p, "__name__", str(p)), p) for p in registry)
+    out = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        for name, entry in items:
+            panel = entry if hasattr(entry, "_redraw") else entry()
+            out.append((f"PANELS[{name!r}]", panel))
+    return out
+
+
+def render_png(figure) -> None:
+    """What the notebook's inline backend does with a displayed figure: a PNG, tight bounding box."""
+    figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+
+
+def bench_panels(runs: int) -> list[dict]:
+    """Median time of each panel's callback (Panel._redraw) at its default settings: the simulation
+    alone (`run`), the callback as called (run, show, display), and the callback plus the PNG that the
+    notebook's inline backend renders from the figure (outside a kernel, display() renders nothing)."""
+    out = []
+    panels = registry_panels() or notebook_panels()
+    for name, panel in panels:
+        show = panel.show
+        values = panel.values()
+        run_only, callback, with_render = [], [], []
+        for _ in range(runs):
+            run_only.append(timed(panel.run, **values)[0])
+            with contextlib.redirect_stdout(io.StringIO()):
+                callback.append(timed(panel._redraw)[0])
+                panel.show = lambda result: _rendered(show(result))
+                try:
+                    with_render.append(timed(panel._redraw)[0])
+                finally:
+                    panel.show = show
+        out.append({"name": name, "defaults": {k: _plain(v) for k, v in values.items()}, "runs": runs,
+                    "run_median_s": statistics.median(run_only),
+                    "callback_median_s": statistics.median(callback),
+                    "callback_with_png_median_s": statistics.median(with_render)})
+    return out
+
+
+def _rendered(figure):
+    render_png(figure)
+    return figure
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+# -- report ----------------------------------------------------------------------------------------
+def check_targets(rows: list[dict], panels: list[dict]) -> list[dict]:
+    by = {row["name"]: row for row in rows}
+    lam = [row for row in rows if row["group"] == "lambda_scaling"]
+    run = [row for row in rows if row["group"] == "cloudrun_scaling"]
+    checks = []
+    for row in lam:
+        checks.append((f"{row['name']}: ratio >= {LAMBDA_MIN_RATIO}", row["ratio"], row["ratio"] >= LAMBDA_MIN_RATIO))
+    if len(lam) >= 2:
+        flat = lam[-1]["ratio"] / lam[0]["ratio"]
+        checks.append((f"lambda ratio at ~1000 alive / at ~8 alive >= {LAMBDA_FLATNESS}", flat, flat >= LAMBDA_FLATNESS))
+    for row in run:
+        checks.append((f"{row['name']}: ratio >= {CLOUD_RUN_MIN_RATIO}", row["ratio"],
+                       row["ratio"] >= CLOUD_RUN_MIN_RATIO))
+    if len(run) >= 2:
+        costs = [row["model_us_per_request"] for row in run]
+        spread = max(costs) / min(costs) - 1
+        checks.append((f"cloudrun cost per request spread between ~10 and ~80 per instance <= "
+                       f"{CLOUD_RUN_COST_SPREAD:.0%}", spread, spread <= CLOUD_RUN_COST_SPREAD))
+    worst_bytes = max(row["table_bytes_per_request"] for row in by.values())
+    checks.append((f"result tables <= {MAX_BYTES_PER_REQUEST} bytes per request (worst run)", worst_bytes,
+                   worst_bytes <= MAX_BYTES_PER_REQUEST))
+    for panel in panels:
+        checks.append((f"panel {panel['name']} callback median <= {MAX_PANEL_S} s", panel["callback_median_s"],
+                       panel["callback_median_s"] <= MAX_PANEL_S))
+    return [{"target": name, "value": value, "met": bool(met)} for name, value, met in checks]
+
+
+def print_report(rows, panels, checks, memory) -> None:
+    print(f"\n{'scenario':28s} {'requests':>9s} {'alive':>7s} {'in sys':>7s} {'per inst':>8s} "
+          f"{'model/s':>9s} {'base/s':>9s} {'ratio':>6s} {'range':>9s} {'us/req':>7s} {'B/req':>6s}")
+    for r in rows:
+        print(f"{r['name']:28s} {r['requests']:9,d} {r['mean_alive']:7.1f} {r['mean_in_system']:7.1f} "
+              f"{r['in_system_per_alive_instance']:8.1f} {r['model_requests_per_s']:9,.0f} "
+              f"{r['baseline_requests_per_s']:9,.0f} {r['ratio']:6.2f} {r['ratio_low']:4.2f}-{r['ratio_high']:4.2f} "
+              f"{r['model_us_per_request']:7.1f} "
+              f"{r['table_bytes_per_request']:6.1f}")
+    if memory:
+        print(f"\n{'memory (bytes per request)':28s} {'peak':>9s} {'tables':>9s}")
+        for m in memory:
+            print(f"{m['name']:28s} {m['peak_bytes_per_request']:9.0f} {m['table_bytes_per_request']:9.1f}")
+    if panels:
+        print(f"\n{'panel (median of runs)':28s} {'simulate':>9s} {'callback':>9s} {'+png':>9s}")
+        for p in panels:
+            print(f"{p['name']:28s} {p['run_median_s']:9.3f} {p['callback_median_s']:9.3f} "
+                  f"{p['callback_with_png_median_s']:9.3f}")
+    print("\ntargets")
+    for c in checks:
+        print(f"  [{'met' if c['met'] else 'NOT met':7s}] {c['target']}: {c['value']:.3f}")
+
+
+def git_state() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "sim"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return head + ("+uncommitted sim changes" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs, no 1e6 run")
+    parser.add_argument("--repeat", type=int, default=None, help="timed model+baseline pairs per figure (median ratio, best time)")
+    parser.add_argument("--panel-runs", type=int, default=None, help="callback runs per panel (median)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output path")
+    parser.add_argument("--only", default="", help="run only scenarios whose name contains this text")
+    parser.add_argument("--no-panels", action="store_true", help="skip the lab panels")
+    args = parser.parse_args(argv)
+    repeat = args.repeat or (3 if args.quick else 5)
+    panel_runs = args.panel_runs or (5 if args.quick else 9)
+
+    started = time.time()
+    warm_up()
+    rows = []
+    for spec in scenarios(args.quick):
+        if args.only and args.only not in spec["name"]:
+            continue
+        reps = 2 if spec["n"] >= 10**6 and not args.repeat else repeat
+        row = bench_scenario(spec, reps)
+        rows.append(row)
+        print(f"{row['name']:28s} ratio {row['ratio']:5.2f} [{row['ratio_low']:.2f}-{row['ratio_high']:.2f}]  "
+              f"({row['model_requests_per_s']:,.0f} vs {row['baseline_requests_per_s']:,.0f} requests/s)", flush=True)
+    memory = [peak_memory(spec) for spec in scenarios(True) if spec["group"] == "standard"
+              and (not args.only or args.only in spec["name"])]
+    panels = [] if args.no_panels else bench_panels(panel_runs)
+    checks = check_targets(rows, panels) if rows else []
+    print_report(rows, panels, checks, memory)
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "git": git_state(),
+        "quick": args.quick, "repeat": repeat, "panel_runs": panel_runs,
+        "python": platform.python_version(), "simpy": simpy.__version__, "numpy": np.__version__,
+        "cpus": os.cpu_count(), "load_average": list(os.getloadavg()),
+        "bench_wall_s": time.time() - started,
+        "scenarios": rows, "memory": memory, "panels": panels, "targets": checks,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
+    print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
+          f"({report['bench_wall_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
