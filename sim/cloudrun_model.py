@@ -71,6 +71,9 @@ class CloudRunModel:
         self.demand_area = 0.0
         self.retired_cpu_s = 0.0
         self.samples: deque[tuple[float, float, float]] = deque([(0.0, 0.0, 0.0)])
+        # Per instance, the demand and the busy vCPUs the autoscaler aims at.
+        self.target_demand = config.target_concurrency_utilization * config.max_concurrency
+        self.target_cpu = config.target_cpu_utilization * config.vcpu
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> tuple[Ledger, float]:
@@ -105,8 +108,8 @@ class CloudRunModel:
     def _arrive(self, event: simpy.Timeout) -> None:
         i = event.value
         now = self.env.now
-        if i + 1 < self.n:
-            self._at(self.arrival_s[i + 1], self._arrive, i + 1)
+        if i + 1 < self.n:   # the next arrival
+            self.env.timeout(self.arrival_s[i + 1] - now, i + 1).callbacks.append(self._arrive)
         # A queued message waits behind those already pending (first come, first served).
         instance = None if (self.queue_mode and self.pending_count) else self._pick()
         if instance is not None:
@@ -319,8 +322,8 @@ class CloudRunModel:
         span = now - t0
         avg_demand = (self.demand_area - demand0) / span if span > 0 else self.demand
         avg_cpu = (cpu_area - cpu0) / span if span > 0 else sum(s.cpu_busy for s in self.active + self.standby)
-        desired = max(math.ceil(avg_demand / (cfg.target_concurrency_utilization * cfg.max_concurrency) - 1e-9),
-                      math.ceil(avg_cpu / (cfg.target_cpu_utilization * cfg.vcpu) - 1e-9))
+        desired = max(math.ceil(avg_demand / self.target_demand - 1e-9),
+                      math.ceil(avg_cpu / self.target_cpu - 1e-9))
         desired = min(max(desired, cfg.min_instances), cfg.max_instances)
         have = len(self.active) + len(self.starting)
         while have < desired and self.standby:

@@ -70,9 +70,8 @@ class LambdaModel:
 
     def _arrive(self, event: simpy.Timeout) -> None:
         i = event.value
-        nxt = i + 1
-        if nxt < self.n:
-            self._at(self.arrival_s[nxt], self._arrive, nxt)
+        if i + 1 < self.n:   # the next arrival
+            self.env.timeout(self.arrival_s[i + 1] - self.env.now, i + 1).callbacks.append(self._arrive)
         if self.mode == "queue" and self.backlog:
             self.backlog.append(i)   # first in, first out
             return
