@@ -34,7 +34,10 @@ def test_binder_uses_python_3_11(dockerfile):
     assert "python=3.11" in dockerfile
     lock = re.search(r"^COPY \S+ build_script_files/(\S+) /tmp/env/environment\.lock$", dockerfile, re.M)
     assert lock, "no conda environment lock file is copied"
-    source = escapism.unescape(lock.group(1), escape_char="-")   # repo2docker escapes the file's path
+    # repo2docker escapes the file's path and appends "-" plus a 6-hex-digit hash, which must not be
+    # unescaped with it (it can read as an escape sequence, depending on the clone's folder name).
+    escaped = re.sub(r"-[0-9a-f]{6}$", "", lock.group(1))
+    source = escapism.unescape(escaped, escape_char="-")
     assert re.search(r"/environment\.py-3\.11-linux-64\.lock", source), f"not the Python 3.11 environment: {source}"
 
 
