@@ -2,8 +2,8 @@
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/bench.py            # full: about 6 minutes
-    .venv/bin/python benchmarks/bench.py --quick    # smaller runs, about 1.5 minutes
+    .venv/bin/python benchmarks/bench.py            # full: about 5 minutes
+    .venv/bin/python benchmarks/bench.py --quick    # smaller runs, about 1 minute
 
 It prints a table and writes benchmarks/results/latest.json. The machine may be shared, so every
 model figure is divided by a baseline timed in the same process, right after each model run: a bare
