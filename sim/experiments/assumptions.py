@@ -178,45 +178,38 @@ def simplifications() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- trust: closed forms, live
+def _points(axis: str, values: Sequence[float], seed: int, check_at) -> pd.DataFrame:
+    """Run `check_at(value, seed)` (a validation check) once per value, each with its own seed; one row each."""
+    seeds = np.random.SeedSequence(seed).generate_state(len(values))
+    rows = []
+    for value, s in zip(values, seeds):
+        check = check_at(float(value), int(s))
+        rows.append({axis: float(value), "oracle": check.oracle, "simulated": check.estimate.mean,
+                     "se": check.estimate.se})
+    return pd.DataFrame(rows)
+
+
 def erlang_b_points(servers: int = 5, offered_loads: Sequence[float] = (1.0, 2.0, 3.0, 4.0, 5.0, 7.0),
                     n_requests: int = 10_000, seed: int = SEED) -> pd.DataFrame:
     """Lambda with a concurrency limit of `servers` and no INIT delay: P(429) against offered load, theory and
     simulation (batch means, warm-up dropped), one simulation per load with its own seed."""
-    seeds = np.random.SeedSequence(seed).generate_state(len(offered_loads))
-    rows = []
-    for load, s in zip(offered_loads, seeds):
-        check = validation.erlang_b_check("exponential", servers=servers, offered_load=float(load),
-                                          n_requests=n_requests, seed=int(s))
-        rows.append({"offered_load": float(load), "oracle": check.oracle, "simulated": check.estimate.mean,
-                     "se": check.estimate.se})
-    return pd.DataFrame(rows)
+    return _points("offered_load", offered_loads, seed, lambda load, s: validation.erlang_b_check(
+        "exponential", servers=servers, offered_load=load, n_requests=n_requests, seed=s))
 
 
 def ps_points(utilisations: Sequence[float] = (0.2, 0.35, 0.5, 0.65, 0.8), mean_work_ms: float = 100.0,
               n_requests: int = 10_000, seed: int = SEED) -> pd.DataFrame:
     """One Cloud Run instance, 1 vCPU, no effective cap: mean latency against utilisation (M/G/1-PS)."""
-    seeds = np.random.SeedSequence(seed).generate_state(len(utilisations))
-    rows = []
-    for rho, s in zip(utilisations, seeds):
-        check = validation.ps_check("exponential", utilisation=float(rho), mean_work_ms=mean_work_ms,
-                                    n_requests=n_requests, seed=int(s))
-        rows.append({"utilisation": float(rho), "oracle": check.oracle, "simulated": check.estimate.mean,
-                     "se": check.estimate.se})
-    return pd.DataFrame(rows)
+    return _points("utilisation", utilisations, seed, lambda rho, s: validation.ps_check(
+        "exponential", utilisation=rho, mean_work_ms=mean_work_ms, n_requests=n_requests, seed=s))
 
 
 def keepalive_points(lambda_t: Sequence[float] = (0.25, 0.5, 1.0, 2.0, 3.0), arrival_rate_per_s: float = 0.02,
                      n_requests: int = 10_000, seed: int = SEED) -> pd.DataFrame:
     """One Lambda function, negligible service time: P(cold start) against λT (keep-alive T), e^(−λT)."""
-    seeds = np.random.SeedSequence(seed).generate_state(len(lambda_t))
-    rows = []
-    for x, s in zip(lambda_t, seeds):
-        cold, _alive = validation.keepalive_checks(arrival_rate_per_s=arrival_rate_per_s,
-                                                   keep_alive_s=float(x) / arrival_rate_per_s,
-                                                   n_requests=n_requests, seed=int(s))
-        rows.append({"lambda_t": float(x), "oracle": cold.oracle, "simulated": cold.estimate.mean,
-                     "se": cold.estimate.se})
-    return pd.DataFrame(rows)
+    return _points("lambda_t", lambda_t, seed, lambda x, s: validation.keepalive_checks(
+        arrival_rate_per_s=arrival_rate_per_s, keep_alive_s=x / arrival_rate_per_s, n_requests=n_requests,
+        seed=s)[0])
 
 
 def within_2se(points: pd.DataFrame) -> float:
