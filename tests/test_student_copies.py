@@ -1,0 +1,125 @@
+"""Student copies and answer keys derived from the labs (tools/make_student_copies.py)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LABS = sorted((ROOT / "labs").glob("*.ipynb"))
+
+_spec = importlib.util.spec_from_file_location("make_student_copies", ROOT / "tools" / "make_student_copies.py")
+copies = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(copies)
+
+
+def _lab(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    return nb
+
+
+def _md(text, *tags):
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def _code(text, *tags, exercise=None):
+    cell = nbformat.v4.new_code_cell(text)
+    cell.metadata["tags"] = list(tags)
+    if exercise:
+        cell.metadata["exercise"] = exercise
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    cell.execution_count = 3
+    return cell
+
+
+SAMPLE = _lab(
+    _md("# Lab 9: a sample"),
+    _code("x = 1"),
+    _md("**Think!** Why is the sky blue?"),
+    _md("```{dropdown} Answer\nRayleigh scattering, {glue:text}`sky_share:.0%` of it.\n```", "solution"),
+    _md("**Exercise 9.1** Print 42."),
+    _code("print(6 * 7)", "solution", exercise="9.1"),
+    _md("**Exercise 9.2** Double it."),
+    _code("setup = 2\n# BEGIN SOLUTION\ny = setup * 42\n# END SOLUTION\nprint(y)", "solution", exercise="9.2"),
+)
+
+
+def test_student_copy_drops_answers_stubs_solutions_and_clears_outputs():
+    student = copies.student_copy(SAMPLE)
+    sources = [c.source for c in student.cells]
+    assert len(student.cells) == len(SAMPLE.cells) - 1          # the Think! answer is gone
+    assert not any("Rayleigh" in s for s in sources)
+    stubs = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+    assert [c.metadata["exercise"] for c in stubs] == ["9.1", "9.2"]
+    assert all("raises-exception" in c.metadata["tags"] and "solution" not in c.metadata["tags"] for c in stubs)
+    assert "6 * 7" not in stubs[0].source and 'NotImplementedError("Exercise 9.1' in stubs[0].source
+    # Only the marked part of 9.2 is replaced: its scaffolding stays.
+    assert stubs[1].source.startswith("setup = 2\n# Exercise 9.2") and stubs[1].source.endswith("print(y)")
+    assert "setup * 42" not in stubs[1].source
+    assert all(c.outputs == [] and c.execution_count is None for c in student.cells if c.cell_type == "code")
+    assert SAMPLE.cells[5].source == "print(6 * 7)"                 # the lab itself is untouched
+
+
+def test_answer_key_pairs_questions_with_answers_and_points_glue_at_the_lab():
+    key = copies.answer_key(SAMPLE, Path("labs/09_sample.ipynb"), "Lab 9")
+    assert key.index("Why is the sky blue?") < key.index("Rayleigh") < key.index("Print 42.") < key.index("print(6 * 7)")
+    assert "{glue:text}`../../labs/09_sample.ipynb::sky_share:.0%`" in key
+    assert key.count("```python") == 2
+
+
+@pytest.mark.parametrize("cells, message", [
+    ((_md("**Exercise 1.1** Do it."), _code("pass", "solution")), "needs metadata 'exercise'"),
+    ((_code("pass", "solution", exercise="1.2"),), "no '**Exercise 1.2**' text"),
+    ((_md("**Exercise 1.3** Do it."), _code("  ", "solution", exercise="1.3")), "exercise 1.3 has no solution"),
+    ((_md("**Exercise 1.4** Do it."),), "exercise 1.4 has no solution"),
+    ((_md("**Exercise 1.5** x"), _code("# BEGIN SOLUTION\nx = 1", "solution", exercise="1.5")), "do not pair up"),
+])
+def test_unpaired_exercises_are_refused(cells, message):
+    lab = _lab(*cells)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        copies.check_lab(lab, Path("labs/x.ipynb"))
+        copies.student_copy(lab)
+
+
+def test_derived_files_are_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_student_copies.py"), "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[p.stem for p in LABS])
+def test_every_student_exercise_has_a_solution_in_the_lab(lab):
+    full = nbformat.read(lab, as_version=4)
+    student = nbformat.read(copies.STUDENT_DIR / lab.name, as_version=4)
+    solved = {ex: info for ex, info in copies.exercises(full).items() if info["solution"]}
+    stubs = [c.metadata.get("exercise") for c in student.cells if "exercise" in c.metadata.get("tags", [])]
+    assert stubs, f"{lab.name} has no exercise"
+    assert sorted(stubs) == sorted(solved)
+    stated = copies.EXERCISE_HEADING.findall("\n".join(c.source for c in student.cells if c.cell_type == "markdown"))
+    assert sorted(stated) == sorted(stubs)
+    assert not [c for c in student.cells if "solution" in c.metadata.get("tags", [])]
+    # Every Think! answer of the lab is in its answer key.
+    key = (copies.ANSWERS_DIR / f"{lab.stem}.md").read_text()
+    answers = [c for c in full.cells if c.cell_type == "markdown" and "solution" in c.metadata.get("tags", [])]
+    assert answers, f"{lab.name} has no Think! answers"
+    for cell in answers:
+        assert copies._point_glue_at(cell.source.strip(), f"../../labs/{lab.name}") in key
+
+
+def test_student_copies_run_top_to_bottom():
+    """nbval-lax over every student copy: only the exercise stubs may raise (they are tagged raises-exception)."""
+    assert LABS, "labs/ holds no notebook"
+    paths = [str(copies.STUDENT_DIR / lab.name) for lab in LABS]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", *paths],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

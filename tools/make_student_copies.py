@@ -1,0 +1,180 @@
+"""Derive the teaching material from the labs: student copies and the instructors' answer keys.
+
+    .venv/bin/python tools/make_student_copies.py            # write student/labs/ and instructors/answers/
+    .venv/bin/python tools/make_student_copies.py --check    # exit 1 if either is out of date
+
+The labs in labs/ are authored with their solutions. Two kinds of cell carry the tag `solution`:
+- a markdown cell (a Think! answer or an exercise's explanation, in a dropdown): left out of the student copy;
+- a code cell with metadata `"exercise": "N.M"` (a worked exercise): in the student copy it becomes a stub
+  tagged `exercise` and `raises-exception` that says which exercise it is and raises NotImplementedError.
+  If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
+  so the scaffolding around it stays.
+Student copies have no stored outputs (students run them) and keep everything else.
+The answer key of a lab (instructors/answers/<lab>.md) lists each Think! question with its answer and each
+exercise with its worked code, in the lab's order; glued numbers point back at the lab's executed notebook.
+Running it twice on unchanged labs changes no byte.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+LABS = ROOT / "labs"
+STUDENT_DIR = ROOT / "student" / "labs"
+ANSWERS_DIR = ROOT / "instructors" / "answers"
+
+SOLUTION_TAG = "solution"
+EXERCISE_TAG = "exercise"
+RAISES_TAG = "raises-exception"
+EXERCISE_HEADING = re.compile(r"^\s*\*\*Exercise\s+(\d+\.\d+)\b", re.MULTILINE)
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+GLUE_ROLE = re.compile(r"\{glue(:[a-z]*)?\}`([^`:]+?)(:[^`]*)?`")
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def is_solution(cell) -> bool:
+    return SOLUTION_TAG in tags(cell)
+
+
+def exercise_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("exercise")
+
+
+def stub_source(solution: str, exercise: str) -> str:
+    """The solution's code with its solution part (or all of it) replaced by a stub that raises."""
+    stub = (f"# Exercise {exercise}: write your code here.\n"
+            f'raise NotImplementedError("Exercise {exercise} is yours to write")')
+    if BEGIN not in solution:
+        return stub
+    if solution.count(BEGIN) != solution.count(END):
+        raise ValueError(f"exercise {exercise}: {BEGIN!r} and {END!r} do not pair up")
+    pattern = re.compile(rf"^([ \t]*){re.escape(BEGIN)}.*?^[ \t]*{re.escape(END)}[^\n]*", re.MULTILINE | re.DOTALL)
+    return pattern.sub(lambda m: "\n".join(m.group(1) + line for line in stub.splitlines()), solution)
+
+
+def student_copy(nb):
+    """The lab without its answers: solution markdown removed, solution code stubbed, no outputs."""
+    student = copy.deepcopy(nb)
+    cells = []
+    for cell in student.cells:
+        if is_solution(cell):
+            if cell.cell_type != "code":
+                continue
+            ex = exercise_id(cell)
+            if ex is None:
+                raise ValueError(f"cell {cell.get('id')!r}: a solution code cell needs metadata 'exercise'")
+            cell.source = stub_source(cell.source, ex)
+            cell.metadata["tags"] = [t for t in tags(cell) if t != SOLUTION_TAG] + [EXERCISE_TAG, RAISES_TAG]
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+    student.cells = cells
+    student.metadata.pop("widgets", None)   # no stored widget state: nothing has run yet
+    return student
+
+
+def exercises(nb) -> dict[str, dict]:
+    """Per exercise id: whether the lab states it, has a solution cell, and the solution's source."""
+    found: dict[str, dict] = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and not is_solution(cell):
+            for ex in EXERCISE_HEADING.findall(cell.source):
+                found.setdefault(ex, {"stated": False, "solution": None})["stated"] = True
+        ex = exercise_id(cell)
+        if cell.cell_type == "code" and is_solution(cell) and ex is not None:
+            found.setdefault(ex, {"stated": False, "solution": None})["solution"] = cell.source
+    return found
+
+
+def _point_glue_at(text: str, notebook: str) -> str:
+    """Make `{glue:text}`key`` in an answer read the key from the lab's notebook."""
+    return GLUE_ROLE.sub(lambda m: f"{{glue{m.group(1) or ''}}}`{notebook}::{m.group(2)}{m.group(3) or ''}`", text)
+
+
+def answer_key(nb, lab: Path, title: str) -> str:
+    """Markdown: every Think! answer and worked exercise of one lab, with the question before it."""
+    notebook = f"../../labs/{lab.name}"
+    lines = [f"# Answers: {title}", "",
+             f"Generated from {{doc}}`the lab <../../labs/{lab.stem}>` by `tools/make_student_copies.py`; "
+             "do not edit by hand.", ""]
+    previous = None
+    for cell in nb.cells:
+        if is_solution(cell):
+            if previous is not None and previous.cell_type == "markdown" and not is_solution(previous):
+                lines += ["```{admonition} In the lab", ":class: note", _point_glue_at(previous.source.strip(), notebook),
+                          "```", ""]
+            if cell.cell_type == "markdown":
+                lines += [_point_glue_at(cell.source.strip(), notebook), ""]
+            else:
+                lines += [f"Worked solution of exercise {exercise_id(cell)}:", "", "```python", cell.source.rstrip(), "```", ""]
+        previous = cell
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def lab_title(nb, lab: Path) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
+            if match:
+                return match.group(1).strip()
+    return lab.stem
+
+
+def check_lab(nb, lab: Path) -> None:
+    """Refuse a lab whose exercises and solutions do not pair up."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_solution(cell) and exercise_id(cell) is None:
+            raise ValueError(f"{lab.name}: cell {cell.get('id')!r}: a solution code cell needs metadata 'exercise'")
+    for ex, info in exercises(nb).items():
+        if not info["stated"]:
+            raise ValueError(f"{lab.name}: a solution for exercise {ex} but no '**Exercise {ex}**' text")
+        if not info["solution"] or not info["solution"].strip():
+            raise ValueError(f"{lab.name}: exercise {ex} has no solution cell (tag 'solution', metadata exercise={ex!r})")
+
+
+def outputs(labs_dir: Path = LABS) -> dict[Path, str]:
+    """Every derived file and its text, keyed by where it belongs."""
+    derived: dict[Path, str] = {}
+    for lab in sorted(labs_dir.glob("*.ipynb")):
+        nb = nbformat.read(lab, as_version=4)
+        check_lab(nb, lab)
+        derived[STUDENT_DIR / lab.name] = nbformat.writes(student_copy(nb)) + "\n"
+        derived[ANSWERS_DIR / f"{lab.stem}.md"] = answer_key(nb, lab, lab_title(nb, lab))
+    return derived
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a derived file is missing or out of date")
+    args = parser.parse_args(argv)
+    derived = outputs()
+    stale = [path for path, text in derived.items() if not path.exists() or path.read_text() != text]
+    known = set(derived)
+    extra = [p for d in (STUDENT_DIR, ANSWERS_DIR) if d.exists() for p in d.iterdir()
+             if p.suffix in (".ipynb", ".md") and p not in known]
+    if args.check:
+        for path in stale + extra:
+            print(f"out of date: {path.relative_to(ROOT)}")
+        return 1 if stale or extra else 0
+    for path in extra:
+        path.unlink()
+    for path, text in derived.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    print(f"wrote {len(derived)} files: student copies in {STUDENT_DIR.relative_to(ROOT)}, "
+          f"answer keys in {ANSWERS_DIR.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
