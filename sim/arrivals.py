@@ -184,9 +184,17 @@ class Replay(ArrivalProcess):
         return self.timestamps_s[self.timestamps_s < duration_s].copy()
 
     @classmethod
-    def from_csv(cls, source, column: int | str = 0) -> "Replay":
-        """Read timestamps from a CSV file path or text: seconds, or ISO 8601 date-times (made relative
-        to the earliest). An optional header row is skipped; a bad row is refused with its line number."""
+    def from_csv(cls, source, column: int | str = 0, unit: str = "auto") -> "Replay":
+        """Read timestamps from a CSV file path or text; an optional header row is skipped and a bad row
+        is refused with its line number.
+
+        A cell is a number or an ISO 8601 date-time (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`,
+        a trailing ` UTC` as Cloud Logging and BigQuery export it); date-times are made relative to the earliest.
+        Numbers are read by `unit`: "s" (seconds since the trace began), "ms" (milliseconds since then),
+        "epoch_s" or "epoch_ms" (Unix time, made relative to the earliest), or "auto": Unix milliseconds
+        when the largest value is at least 1e11, Unix seconds when at least 1e8 (after 1973), else seconds.
+        """
+        _check.choice("unit", unit, NUMERIC_UNITS)
         text = _read_text(source)
         rows = list(csv.reader(io.StringIO(text)))
         values, origin_is_datetime = [], None
@@ -224,6 +232,8 @@ class Replay(ArrivalProcess):
             except TypeError as exc:  # naive and aware date-times together
                 raise ValueError(f"the CSV mixes date-times with and without a time zone: {exc}") from None
             values = [(v - first).total_seconds() for v in values]
+        else:
+            values = _numbers_to_seconds(values, unit)
         return cls(values)
 
 
@@ -246,11 +256,28 @@ def _first_nonblank(rows) -> int:
     return 0
 
 
+#: How `Replay.from_csv` reads numeric cells.
+NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms")
+_EPOCH_MS_FROM, _EPOCH_S_FROM = 1e11, 1e8
+
+
+def _numbers_to_seconds(values: list[float], unit: str) -> list[float]:
+    """Numeric timestamps in seconds since the trace began, read as `unit` (see Replay.from_csv)."""
+    if unit == "auto":
+        largest = max(values)
+        unit = "epoch_ms" if largest >= _EPOCH_MS_FROM else "epoch_s" if largest >= _EPOCH_S_FROM else "s"
+    scale = 1e-3 if unit.endswith("ms") else 1.0
+    origin = min(values) if unit.startswith("epoch") else 0.0
+    return [(v - origin) * scale for v in values]
+
+
 def _parse_timestamp(cell: str):
     try:
         return float(cell)
     except ValueError:
         pass
+    if cell.endswith(" UTC"):
+        cell = cell[:-4] + "+00:00"
     try:
         return datetime.fromisoformat(cell.replace("Z", "+00:00"))
     except ValueError:

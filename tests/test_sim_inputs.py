@@ -75,6 +75,30 @@ def test_replay_reads_seconds_and_iso_datetimes_from_csv(tmp_path):
     assert Workload(Replay.from_csv(path)).duration_s > 3.5
 
 
+@pytest.mark.parametrize("text, kwargs, expected", [
+    # CloudWatch Logs Insights export: a header, a space between date and time, no zone.
+    ('"@timestamp","@message"\n"2026-11-27 10:00:00.000","GET /"\n"2026-11-27 10:00:01.500","GET /a"\n', {}, [0.0, 1.5]),
+    # Cloud Logging / BigQuery export: a trailing " UTC".
+    ("timestamp\n2026-11-27 10:00:03 UTC\n2026-11-27 10:00:00 UTC\n", {}, [0.0, 3.0]),
+    # Zone offsets written without a colon, and a nanosecond-precision "Z".
+    ("2026-11-27T10:00:00+0000\n2026-11-27T11:00:00+0100\n2026-11-27T10:00:00.25Z\n", {}, [0.0, 0.0, 0.25]),
+    # Unix seconds and Unix milliseconds, no header: made relative to the earliest.
+    ("1764237600.5\n1764237600\n1764237610\n", {}, [0.0, 0.5, 10.0]),
+    ("1764237600000\n1764237600250\n", {}, [0.0, 0.25]),
+    # Seconds since the trace began stay as they are; milliseconds on request.
+    ("2\n5\n", {}, [2.0, 5.0]),
+    ("2\n5\n", {"unit": "ms"}, [0.002, 0.005]),
+    ("100\n160\n", {"unit": "epoch_s"}, [0.0, 60.0]),
+])
+def test_csv_reads_the_exports_people_make(text, kwargs, expected):
+    assert Replay.from_csv(text, **kwargs).timestamps_s.tolist() == pytest.approx(expected, abs=1e-9)
+
+
+def test_csv_unit_must_be_known():
+    with pytest.raises(ValueError, match="unit='minutes'"):
+        Replay.from_csv("1\n2\n", unit="minutes")
+
+
 @pytest.mark.parametrize("text, line", [("t\n1\n2\nabc\n", 4), ("1\n-2\n", 2), ("0\n1\n\n2024-01-01T00:00:00\n", 4),
                                         ("0\nnan\n", 2)])
 def test_a_bad_csv_row_is_refused_with_its_line_number(text, line):
