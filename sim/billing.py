@@ -1,8 +1,11 @@
 """The bill: itemised, dated and sourced costs of a simulated window, or of usage given directly.
 
-Prices live in `sim.prices` (facts.md sections 1, 1a, 5, 10). Free tiers and volume tiers are monthly,
-so they are applied to the window's usage scaled to a 30-day month; each line then shows this window's
-pro-rata share, and `Bill.monthly_usd` is exactly `total_usd` scaled linearly to the month.
+Prices live in `sim.prices` (facts.md sections 1, 1a, 5, 10). Three platforms: Lambda (per request and
+GB-second), Cloud Run (per vCPU- and GiB-second and request) and Lambda Managed Instances (EC2
+instance-hours at the on-demand price, a 15% management fee on them, and a per-request fee).
+Free tiers and volume tiers are monthly, so they are applied to the window's usage scaled to a 30-day
+month; each line then shows this window's pro-rata share, and `Bill.monthly_usd` is exactly `total_usd`
+scaled linearly to the month.
 """
 from __future__ import annotations
 
@@ -14,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import _check
-from .prices import (CLOUDRUN_FREE, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, MONTH_S,
-                     NOT_SHOWN, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
+from .prices import (CLOUDRUN_FREE, EC2_HOURLY, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, LMI,
+                     MONTH_S, NOT_SHOWN, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
 
 ARCHITECTURES = ("x86_64", "arm64")
 ROUNDINGS_MS = (1, 100)       # Lambda: 1 ms since 2020-12-01, 100 ms before (facts.md s.1, TV-3)
@@ -26,6 +29,8 @@ _EPS = 1e-6                   # a millionth of a rounding step is float noise, n
 
 COLUMNS = ["item", "quantity", "unit", "unit_price_usd", "amount_usd", "source", "as_of", "flag"]
 THROTTLED_LAMBDA = "throttled (429) requests are never invoked and are not billed (assumption)"
+THROTTLED_LMI = "throttled (429) requests are not billed the request fee (assumption, as for Lambda)"
+LMI_MIN_FLEET_FLAG = "UNVERIFIED (3-instance minimum not in AWS docs, facts.md s.10)"
 THROTTLED_CLOUDRUN = ("requests throttled with 429 before reaching an instance are not billed (assumption: "
                       "facts.md s.5 says only that requests denied by IAM are not billed)")
 
@@ -334,6 +339,53 @@ def cloudrun_cost(*, vcpu_seconds, gib_seconds, requests=0, billing: str = "requ
                 usage_label=f"usage given for a period of {window[1]:,.0f} s")
 
 
+def _lmi_lines(*, instance_type: str, min_fleet_s: float, scaled_s: float, requests: float,
+               min_instances: int | None) -> list[dict]:
+    """EC2 on-demand instance-hours (the minimum fleet flagged UNVERIFIED, then the scaled-out instances),
+    the management fee (15% of the EC2 on-demand price of the same hours) and the request fee."""
+    hourly = EC2_HOURLY[instance_type]
+    fee = LMI["management_fee"]
+    fee_price = Price(fee.value_usd * hourly.value_usd, "instance-hour", f"{fee.source_url} ; {hourly.source_url}",
+                      fee.as_of, fee.confidence, f"{fee.value_usd:g} x the {instance_type} on-demand price")
+    who = f"{min_instances} x {instance_type}" if min_instances is not None else instance_type
+    minimum = _line(f"EC2 on-demand: minimum fleet ({who}, never scales to zero)", min_fleet_s / 3600, hourly)
+    minimum["flag"] = LMI_MIN_FLEET_FLAG
+    lines = [minimum,
+             _line(f"EC2 on-demand: instances added by the scaler ({instance_type})", scaled_s / 3600, hourly),
+             _line(f"management fee: {fee.value_usd:.0%} of the EC2 on-demand price", (min_fleet_s + scaled_s) / 3600,
+                   fee_price),
+             _line("requests (invocations; 429-throttled not billed: assumption)", requests, LMI["request"])]
+    return lines
+
+
+def lmi_cost(*, instance_seconds, requests=0, instance_type: str = "m7g.large", min_fleet_seconds=0.0,
+             period_s=MONTH_S) -> Bill:
+    """Lambda Managed Instances bill for `instance_seconds` of EC2 instances (of which `min_fleet_seconds`
+    belong to the minimum fleet) and `requests` invocations over `period_s` (default a 30-day month):
+    instance-hours x on-demand price, plus 15% of that as the management fee, plus $0.20 per million requests.
+    No free tier, Savings Plans or Reserved Instances."""
+    total_s = _num("instance_seconds", instance_seconds, low=0)
+    min_s = _num("min_fleet_seconds", min_fleet_seconds, low=0, high=total_s)
+    n = _num("requests", requests, low=0)
+    _check.choice("instance_type", instance_type, tuple(EC2_HOURLY))
+    window = _period(period_s)
+    lines = _lmi_lines(instance_type=instance_type, min_fleet_s=min_s, scaled_s=total_s - min_s, requests=n,
+                       min_instances=None)
+    return Bill(f"Lambda Managed Instances: {total_s / 3600:,.6g} {instance_type} instance-hours, "
+                f"{n:,.0f} requests", lines, window, ["EC2 on-demand price, us-east-1, Linux; no Savings Plans"],
+                usage_label=f"usage given for a period of {window[1]:,.0f} s")
+
+
+def lmi_cost_rate_per_s(instances, rate_per_s=0.0, instance_type: str = "m7g.large") -> float:
+    """Closed form, USD per second for a steady fleet of `instances` serving `rate_per_s` requests:
+    instances x hourly price x 1.15 / 3600 + rate x request fee (on-demand, no Savings Plans)."""
+    k = _num("instances", instances, low=0)
+    rate = _num("rate_per_s", rate_per_s, low=0)
+    _check.choice("instance_type", instance_type, tuple(EC2_HOURLY))
+    hourly = EC2_HOURLY[instance_type].value_usd
+    return k * hourly * (1 + LMI["management_fee"].value_usd) / 3600 + rate * LMI["request"].value_usd
+
+
 # ---------------------------------------------------------------- billing a simulated Result
 def busy_slices(instance_id, start_s, end_s) -> pd.DataFrame:
     """Maximal contiguous busy intervals per instance (the union of [start, end] intervals; touching
@@ -378,9 +430,10 @@ def rounded_slices(instance_id, start_s, end_s, step_s: float = CLOUDRUN_SLICE_S
 
 def bill(result, **options) -> Bill:
     """Bill a simulated Result (uses only result.config, .requests, .instances, .window_s).
-    Options: free_tier (both), volume_tiers and rounding_ms (Lambda), tier and tier2_prices (Cloud Run)."""
-    platform = _check.choice("result.config.platform", result.config.platform, ("lambda", "cloudrun"))
-    return (lambda_bill if platform == "lambda" else cloudrun_bill)(result, **options)
+    Options: free_tier (Lambda and Cloud Run), volume_tiers and rounding_ms (Lambda), tier and tier2_prices
+    (Cloud Run); none for Lambda Managed Instances."""
+    platform = _check.choice("result.config.platform", result.config.platform, ("lambda", "cloudrun", "lmi"))
+    return {"lambda": lambda_bill, "cloudrun": cloudrun_bill, "lmi": lmi_bill}[platform](result, **options)
 
 
 def _window(result) -> tuple[float, float]:
@@ -481,4 +534,31 @@ def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
                             tier2_prices=tier2_prices)
     name = getattr(cfg, "name", "Cloud Run")
     title = f"Google Cloud Run bill: {name} ({vcpu:g} vCPU, {memory_gib:g} GiB, {billing}-based, Tier {tier})"
+    return Bill(title, lines, (t0, t1), notes)
+
+
+def lmi_bill(result) -> Bill:
+    """Lambda Managed Instances bill of a simulated window: each instance's time alive in the window (from
+    launch, created_s, to retirement or the window's end; per second, no rounding) at the EC2 on-demand
+    hourly price / 3600, plus the 15% management fee on it, plus the request fee for every request that was
+    not throttled. The minimum fleet (instances marked provisioned) is its own line, flagged UNVERIFIED."""
+    cfg = result.config
+    instance_type = _check.choice("instance_type", cfg.instance_type, tuple(EC2_HOURLY))
+    min_instances = int(_num("min_instances", cfg.min_instances, low=1, integer=True))
+    t0, t1 = _window(result)
+    req, inst = result.requests, result.instances
+    created = inst["created_s"].to_numpy(dtype=float)
+    retired = inst["retired_s"].to_numpy(dtype=float)
+    end_alive = np.minimum(np.where(np.isnan(retired), t1, retired), t1)
+    alive_s = np.maximum(end_alive - np.maximum(created, t0), 0.0)
+    is_min = inst["provisioned"].to_numpy(dtype=bool)
+    invoked = float((req["status"] != "throttled").to_numpy(dtype=bool).sum())
+    lines = _lmi_lines(instance_type=instance_type, min_fleet_s=math.fsum(alive_s[is_min]),
+                       scaled_s=math.fsum(alive_s[~is_min]), requests=invoked, min_instances=min_instances)
+    notes = [THROTTLED_LMI,
+             "instances billed per second from launch to retirement (EC2's per-instance minimum not modelled)",
+             "EC2 on-demand price, us-east-1, Linux; Savings Plans and Reserved Instances (which apply) not modelled"]
+    name = getattr(cfg, "name", "Lambda MI")
+    title = (f"AWS Lambda Managed Instances bill: {name} ({instance_type}, min {min_instances} instances, "
+             f"{cfg.max_concurrency} slots each)")
     return Bill(title, lines, (t0, t1), notes)

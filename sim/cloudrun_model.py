@@ -8,12 +8,13 @@ and CPU use over the last `autoscale_window_s` near their targets (60%): it star
 surplus ones to standby, where an instance idle for `idle_timeout_s` is retired.
 
 Events are SimPy Timeouts with callbacks, each carrying what it is about as its value. The router
-keeps the active instances in a heap ordered by requests in flight, so routing a request costs
-O(log instances) instead of a scan of them all.
+(sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in flight,
+so routing a request costs O(log instances) instead of a scan of them all. The request's life on an
+instance (CPU phase, I/O wait, end) is sim.shared_cpu.SharedCpuFleet's, shared with Lambda Managed
+Instances.
 """
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 
@@ -22,27 +23,16 @@ import simpy
 
 from .coldstart import cloud_run_startup_distribution
 from .config import CloudRunConfig
-from .ledger import Ledger, per_event_view
-from .shared_cpu import SharedCpuInstance
+from .shared_cpu import SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
 from .workload import Draws
 
 
-class CloudRunModel:
+class CloudRunModel(SharedCpuFleet):
     """Runs one workload's draws on one Cloud Run service configuration."""
 
     def __init__(self, config: CloudRunConfig, draws: Draws, mode: str, duration_s: float,
                  rng_cold: np.random.Generator):
-        self.config = config
-        self.draws = draws
-        self.n = len(draws)
-        self.mode = mode
-        self.queue_mode = mode == "queue"
-        self.duration_s = duration_s
-        self.env = simpy.Environment()
-        self.ledger = Ledger(draws)
-        self.arrival_s = per_event_view(draws.arrival_s)
-        self.cpu_s = per_event_view(draws.cpu_ms / 1000.0)
-        self.io_s = per_event_view(draws.io_ms / 1000.0)
+        super().__init__(config, draws, mode, duration_s, config.autoscale_period_s)
         # Startup durations are drawn up front, in one block (at most one instance start per request,
         # plus the autoscaler's starts, which reuse the block cyclically).
         if config.startup_ms is None:
@@ -51,58 +41,30 @@ class CloudRunModel:
         else:
             self.startup_draw_s = np.full(1, config.startup_ms / 1000.0)
         self.starts = 0
-        self.instances: list[SharedCpuInstance] = []
-        self.active: list[SharedCpuInstance] = []     # in activation order
         self.standby: list[SharedCpuInstance] = []
         self.starting: list[SharedCpuInstance] = []
-        self.activations = 0
-        # The router: a heap of (in flight, activation number, instance id), kept lazily. Each active
-        # instance has an entry no larger than its in-flight count: a placement (+1) leaves it, a finish
-        # (-1) pushes a new one, and _pick corrects the entries that reach the top until one is exact.
-        self.by_load: list[tuple[int, int, int]] = []
         self.pending: deque[int] = deque()
         self.is_pending = bytearray(self.n)
         self.pending_count = 0
-        self.settled = 0              # requests finished or throttled
-        self.done = self.env.event()
         # Autoscaler meters: time integral of demand (in flight + pending); instances meter their vCPU use.
         self.demand = 0
         self.meter_at_s = 0.0
         self.demand_area = 0.0
-        self.retired_cpu_s = 0.0
-        self.samples: deque[tuple[float, float, float]] = deque([(0.0, 0.0, 0.0)])
+        self.window = WindowAverages(config.autoscale_window_s, 2)   # of demand and busy vCPUs
         # Per instance, the demand and the busy vCPUs the autoscaler aims at.
         self.target_demand = config.target_concurrency_utilization * config.max_concurrency
         self.target_cpu = config.target_cpu_utilization * config.vcpu
 
-    # -- the run -----------------------------------------------------------------------------
-    def run(self) -> tuple[Ledger, float]:
+    # -- the run (SharedCpuFleet.run) -----------------------------------------------------------
+    def _start_fleet(self) -> None:
         for _ in range(self.config.min_instances):
             self._start_instance(provisioned=True, startup_s=0.0)
-        if self.n:
-            self._at(self.arrival_s[0], self._arrive, 0)
-        else:
-            self.done.succeed()
-        self._at(self.config.autoscale_period_s, self._autoscale, None)
-        self.env.run(until=self.duration_s)
-        if not self.done.triggered:
-            self.env.run(until=self.done)
-        return self.ledger, max(self.duration_s, self.env.now)
-
-    def _at(self, when_s: float, callback, value) -> None:
-        """Call `callback(event)` at `when_s`, with `value` as the event's value."""
-        self.env.timeout(when_s - self.env.now, value).callbacks.append(callback)
 
     def _add_demand(self, change: int, now: float) -> None:
         """Change the demand (requests in flight or pending) at `now`, metering its time integral."""
         self.demand_area += self.demand * (now - self.meter_at_s)
         self.meter_at_s = now
         self.demand += change
-
-    def _settle(self) -> None:
-        self.settled += 1
-        if self.settled == self.n:
-            self.done.succeed()
 
     # -- arrivals and routing -----------------------------------------------------------------
     def _arrive(self, event: simpy.Timeout) -> None:
@@ -131,31 +93,14 @@ class CloudRunModel:
     def _pick(self) -> SharedCpuInstance | None:
         """The active instance with the fewest requests in flight (the earliest activated among equals)
         if it has a free slot; else a standby one with a free slot, which is activated; else None."""
-        heap = self.by_load
-        while heap:
-            in_flight, activation, instance_id = heap[0]
-            instance = self.instances[instance_id]
-            if instance.activation != activation:
-                heapq.heappop(heap)   # the instance was moved to standby since
-            elif instance.in_flight != in_flight:
-                heapq.heapreplace(heap, (instance.in_flight, activation, instance_id))   # out of date
-            elif in_flight < instance.capacity:
-                return instance
-            else:
-                break   # the least loaded active instance is full, so all are
+        instance = self.router.pick()
+        if instance is not None:
+            return instance
         for instance in self.standby:
             if instance.has_free_slot:
                 self._activate(instance)
                 return instance
         return None
-
-    def _track_load(self, instance: SharedCpuInstance) -> None:
-        """Give the router an entry for an active instance's (lower or new) in-flight count."""
-        heap = self.by_load
-        heapq.heappush(heap, (instance.in_flight, instance.activation, instance.instance_id))
-        if len(heap) > 4 * len(self.active) + 64:   # mostly outdated entries: rebuild, O(1) per change on average
-            heap[:] = [(s.in_flight, s.activation, s.instance_id) for s in self.active]
-            heapq.heapify(heap)
 
     def _place(self, i: int, instance: SharedCpuInstance, now: float, *, cold: bool = False) -> None:
         if cold:
@@ -163,42 +108,20 @@ class CloudRunModel:
         else:
             self.ledger.begin(i, instance.instance_id, now)
         self._add_demand(1, now)
-        instance.in_flight += 1   # its router entry stays valid: no larger than in_flight
         instance.idle_epoch += 1
-        work_s = self.cpu_s[i]
-        if work_s > 0:
-            instance.add_cpu_work(i, work_s)
-        else:
-            self._cpu_done(instance, i)
-
-    def _cpu_done(self, instance: SharedCpuInstance, i: int) -> None:
-        io_s = self.io_s[i]
-        if io_s > 0:
-            self.env.timeout(io_s, (instance, i)).callbacks.append(self._io_done)
-        else:
-            self._finish(instance, i)
-
-    def _io_done(self, event: simpy.Timeout) -> None:
-        instance, i = event.value
-        self._finish(instance, i)
+        self._run_request(instance, i)
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:
         now = self.env.now
-        start_s = self.ledger.started_s(i)
-        if now - start_s > self.config.request_timeout_s:   # the client gave up; the instance still worked
-            self.ledger.finish(i, start_s + self.config.request_timeout_s, timed_out=True)
-        else:
-            self.ledger.finish(i, now)
         self._add_demand(-1, now)
-        instance.in_flight -= 1
-        self._settle()
+        self._end_request(instance, i, now)
         if self.pending_count:
             nxt = self._next_pending(now)
             if nxt is not None:
                 self._place(nxt, instance, now)
                 return
         if instance.state == "active":
-            self._track_load(instance)
+            self.router.track(instance)
         if instance.in_flight == 0:
             self._on_idle(instance)
 
@@ -238,9 +161,8 @@ class CloudRunModel:
             self.starts += 1
         now = self.env.now
         instance_id = self.ledger.new_instance(now, now + startup_s, provisioned=provisioned)
-        instance = SharedCpuInstance(self.env, instance_id, self.config.vcpu, self.config.max_concurrency,
-                                     self._cpu_done, provisioned=provisioned)
-        self.instances.append(instance)
+        instance = self._new_instance(instance_id, self.config.vcpu, self.config.max_concurrency,
+                                      provisioned=provisioned)
         if startup_s == 0:
             self._ready(instance)
         else:
@@ -254,7 +176,7 @@ class CloudRunModel:
     def _ready(self, instance: SharedCpuInstance) -> None:
         if instance in self.starting:
             self.starting.remove(instance)
-        self._make_active(instance)
+        self.router.activate(instance)
         now = self.env.now
         while instance.has_free_slot:
             nxt = self._next_pending(now)
@@ -264,22 +186,13 @@ class CloudRunModel:
         if instance.in_flight == 0:
             self._on_idle(instance)
 
-    def _make_active(self, instance: SharedCpuInstance) -> None:
-        instance.state = "active"
-        instance.activation = self.activations
-        self.activations += 1
-        self.active.append(instance)
-        self._track_load(instance)
-
     def _activate(self, instance: SharedCpuInstance) -> None:
         self.standby.remove(instance)
         instance.idle_epoch += 1
-        self._make_active(instance)
+        self.router.activate(instance)
 
     def _to_standby(self, instance: SharedCpuInstance) -> None:
-        self.active.remove(instance)
-        instance.state = "standby"
-        instance.activation = -1    # its router entries are now stale
+        self.router.deactivate(instance, "standby")   # its router entries are now stale
         self.standby.append(instance)
         if instance.in_flight == 0:
             self._on_idle(instance)
@@ -301,27 +214,17 @@ class CloudRunModel:
         self.ledger.retired_s[instance.instance_id] = self.env.now
 
     # -- the autoscaler -----------------------------------------------------------------------
-    def _cpu_area(self, now: float) -> float:
-        """vCPU-seconds used by all instances so far (the time integral of busy vCPUs)."""
-        used_s = self.retired_cpu_s
-        for instance in self.active:
-            used_s += instance.cpu_used_until(now)
-        for instance in self.standby:
-            used_s += instance.cpu_used_until(now)
-        return used_s
-
-    def _autoscale(self, _event: simpy.Timeout) -> None:
+    def _scale(self, _event: simpy.Timeout) -> None:
         cfg = self.config
         now = self.env.now
         self._add_demand(0, now)
-        cpu_area = self._cpu_area(now)
-        self.samples.append((now, self.demand_area, cpu_area))
-        while now - self.samples[0][0] > cfg.autoscale_window_s + 1e-9:
-            self.samples.popleft()
-        t0, demand0, cpu0 = self.samples[0]
-        span = now - t0
-        avg_demand = (self.demand_area - demand0) / span if span > 0 else self.demand
-        avg_cpu = (cpu_area - cpu0) / span if span > 0 else sum(s.cpu_busy for s in self.active + self.standby)
+        # vCPU-seconds used by all instances so far (the time integral of busy vCPUs)
+        cpu_area = fleet_cpu_s(now, self.retired_cpu_s, self.active, self.standby)
+        averages = self.window.update(now, (self.demand_area, cpu_area))
+        if averages is not None:
+            avg_demand, avg_cpu = averages
+        else:
+            avg_demand, avg_cpu = self.demand, sum(s.cpu_busy for s in self.active + self.standby)
         desired = max(math.ceil(avg_demand / self.target_demand - 1e-9),
                       math.ceil(avg_cpu / self.target_cpu - 1e-9))
         desired = min(max(desired, cfg.min_instances), cfg.max_instances)
@@ -336,5 +239,4 @@ class CloudRunModel:
         if surplus > 0:
             for instance in sorted(self.active, key=lambda s: s.in_flight)[:surplus]:
                 self._to_standby(instance)
-        if not self.done.triggered or now + cfg.autoscale_period_s <= self.duration_s:
-            self._at(now + cfg.autoscale_period_s, self._autoscale, None)
+        self._scale_again(now)

@@ -120,3 +120,135 @@ class CloudRunConfig:
         elif self.runtime not in ("python", "nodejs", "go", "java"):
             raise ValueError(f"runtime={self.runtime!r} has no published Cloud Run cold-start measurement "
                              "in facts.md; pass startup_ms=... or use python, nodejs, go or java")
+
+
+# ---------------------------------------------------------------- Lambda Managed Instances (facts.md s.10)
+#: Default concurrent invocations per vCPU, per runtime (facts.md s.10, edjgeek.com 2026, secondary).
+LMI_CONCURRENCY_PER_VCPU = {"python": 16, "nodejs": 64, "java": 32, "dotnet": 32}
+
+#: Where the vCPU and memory of each instance type come from. AWS's own specification pages:
+#: the EC2 Instance Types Guide (general purpose) and, for m5, the older EC2 User Guide table
+#: "Hardware Specifications" (Default vCPUs, Memory (GiB)), read as stored copies on 2026-11-27.
+#: The m7g figures are also the vCPU/memory attributes of the AWS Price List Bulk API rows
+#: BoxUsage:m7g.large / BoxUsage:m7g.xlarge (us-east-1, publication 2026-09-25), as transcribed in a
+#: public research note; m6i/m7i were cross-checked only against third-party tables (confirmed secondary).
+EC2_SPECS_SOURCE = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html"
+EC2_SPECS_SOURCE_M5 = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/general-purpose-instances.html"
+EC2_SPECS_SOURCE_PRICE_LIST = ("https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/"
+                               "us-east-1/index.csv")
+
+
+@dataclass(frozen=True)
+class InstanceType:
+    """An EC2 instance type LMI can run on: its vCPUs, memory and CPU architecture, with the source."""
+    name: str
+    vcpu: int
+    memory_gib: float
+    architecture: str
+    source_url: str
+    confidence: str
+
+
+#: The instance types that have an on-demand price in sim.prices.EC2_HOURLY (the same keys).
+EC2_INSTANCE_TYPES: dict[str, InstanceType] = {
+    "m7g.large": InstanceType("m7g.large", 2, 8.0, "arm64", EC2_SPECS_SOURCE_PRICE_LIST, "confirmed (price list)"),
+    "m7g.xlarge": InstanceType("m7g.xlarge", 4, 16.0, "arm64", EC2_SPECS_SOURCE_PRICE_LIST, "confirmed (price list)"),
+    "m7i.xlarge": InstanceType("m7i.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE, "confirmed (secondary)"),
+    "m5.xlarge": InstanceType("m5.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE_M5, "confirmed"),
+    "m6i.xlarge": InstanceType("m6i.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE, "confirmed (secondary)"),
+}
+
+
+@dataclass(frozen=True)
+class LambdaManagedInstancesConfig:
+    """An AWS Lambda function on Lambda Managed Instances (LMI, since re:Invent 2025; facts.md s.10).
+
+    Execution environments run on EC2 instances of `instance_type` and serve many requests at once:
+    `concurrency_per_vcpu` x vCPUs request slots per instance, sharing its vCPUs (processor sharing).
+    A request that finds every slot full is throttled at once (HTTP 429); a queue-fed message waits.
+    The fleet scales asynchronously on CPU utilisation, by at most `scale_growth_factor` within any
+    `scale_growth_window_s` ("If your traffic more than doubles within 5 minutes, you may experience
+    throttles", facts.md s.10), never below `min_instances` (no scale to zero).
+
+    Defaults, and which are facts and which are assumptions:
+      - concurrency_per_vcpu: None takes the runtime's published default (Python 16, Node.js 64,
+        Java and .NET 32 per vCPU; facts.md s.10, confirmed secondary).
+      - min_instances = 3: UNVERIFIED. AWS's own guidance mentions a "fixed 3-instance cost", but no AWS
+        doc states a 3-instance minimum (facts.md s.10). The bill flags it.
+      - instance_type = "m7g.large": ASSUMPTION (the cheapest type priced in sim.prices); LMI lets you
+        choose instance types or leaves it to Lambda, and which Lambda picks is not published.
+      - target_cpu_utilization = 0.5: ASSUMPTION. A target can be set or left to Lambda; the value Lambda
+        uses is not published. 50% leaves room for traffic to double before instances saturate.
+      - scale_growth_factor = 2.0 per scale_growth_window_s = 300: from AWS's docs ("traffic doubling
+        within five minutes", facts.md s.10); how AWS enforces it is not published (see sim.lmi_model).
+      - scaler_period_s = 10, scaler_window_s = 60, scale_in_cooldown_s = 300: ASSUMPTIONS (not published).
+      - instance_launch_s = 60: ASSUMPTION. No launch time is published in facts.md (EC2 boot plus
+        execution-environment INIT, which may take up to 15 minutes).
+      - request_timeout_s = 900: Lambda's maximum function timeout (facts.md s.3).
+      - connections_per_instance = 5: the app's own database pool per instance, a design choice.
+    """
+    name: str = "Lambda MI"
+    runtime: str = "python"               # python, nodejs, java, dotnet (facts.md s.10)
+    concurrency_per_vcpu: int | None = None   # None: the runtime's default (facts.md s.10)
+    instance_type: str = "m7g.large"      # ASSUMPTION: a key of sim.prices.EC2_HOURLY
+    min_instances: int = 3                # UNVERIFIED (facts.md s.10): never scales to zero
+    max_instances: int = 100              # ASSUMPTION: a user cap, no published default
+    target_cpu_utilization: float = 0.5   # ASSUMPTION: settable or left to Lambda; default unpublished
+    scale_growth_factor: float = 2.0      # "traffic doubling within five minutes" (facts.md s.10)
+    scale_growth_window_s: float = 300.0  # five minutes (facts.md s.10)
+    scaler_period_s: float = 10.0         # ASSUMPTION
+    scaler_window_s: float = 60.0         # ASSUMPTION: CPU averaged over this window
+    scale_in_cooldown_s: float = 300.0    # ASSUMPTION: no scale-in within this long after a scale-out
+    instance_launch_s: float = 60.0       # ASSUMPTION: not published (facts.md s.10 has none)
+    request_timeout_s: float = 900.0      # Lambda's maximum timeout (facts.md s.3)
+    connections_per_instance: int = 5     # the app's own pool size: a design choice, not a platform fact
+
+    platform: ClassVar[str] = "lmi"
+
+    def __post_init__(self):
+        _check.choice("runtime", self.runtime, tuple(LMI_CONCURRENCY_PER_VCPU))
+        if self.concurrency_per_vcpu is not None:
+            # No published maximum in facts.md; 1,000 matches the other models' per-instance ceiling.
+            _check.number("concurrency_per_vcpu", self.concurrency_per_vcpu, low=1, high=1000, integer=True)
+        _check.choice("instance_type", self.instance_type, tuple(EC2_INSTANCE_TYPES))
+        _check.number("max_instances", self.max_instances, low=1, high=10_000, integer=True)
+        _check.number("min_instances", self.min_instances, low=1, high=self.max_instances, integer=True)
+        _check.number("target_cpu_utilization", self.target_cpu_utilization, low=0.1, high=0.95)
+        _check.number("scale_growth_factor", self.scale_growth_factor, low=1, low_open=True, high=100)
+        _check.number("scale_growth_window_s", self.scale_growth_window_s, low=1, high=86_400)
+        _check.number("scaler_period_s", self.scaler_period_s, low=0.1, high=600)
+        _check.number("scaler_window_s", self.scaler_window_s, low=self.scaler_period_s, high=3_600)
+        _check.number("scale_in_cooldown_s", self.scale_in_cooldown_s, low=0, high=86_400)
+        _check.number("instance_launch_s", self.instance_launch_s, low=0, high=3_600)
+        _check.number("request_timeout_s", self.request_timeout_s, low=0.001, high=900)
+        _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
+
+    @property
+    def instance(self) -> InstanceType:
+        return EC2_INSTANCE_TYPES[self.instance_type]
+
+    @property
+    def vcpu(self) -> int:
+        """vCPUs of one instance."""
+        return self.instance.vcpu
+
+    @property
+    def memory_gib(self) -> float:
+        """Memory of one instance (GiB)."""
+        return self.instance.memory_gib
+
+    @property
+    def architecture(self) -> str:
+        return self.instance.architecture
+
+    @property
+    def effective_concurrency_per_vcpu(self) -> int:
+        """`concurrency_per_vcpu`, or the runtime's default when it is None."""
+        if self.concurrency_per_vcpu is None:
+            return LMI_CONCURRENCY_PER_VCPU[self.runtime]
+        return int(self.concurrency_per_vcpu)
+
+    @property
+    def max_concurrency(self) -> int:
+        """Request slots per instance: concurrency per vCPU x vCPUs."""
+        return self.effective_concurrency_per_vcpu * self.vcpu

@@ -6,7 +6,8 @@ import pandas as pd
 from . import _check
 from .cloudrun_model import CloudRunModel
 from .lambda_model import LambdaModel
-from .config import CloudRunConfig, LambdaConfig
+from .lmi_model import LmiModel
+from .config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from .randomness import streams
 from .result import Result
 from .workload import Workload
@@ -23,8 +24,11 @@ def simulate(workload: Workload, config, seed: int = 0) -> Result:
         model = LambdaModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"], rng["dispatch"])
     elif isinstance(config, CloudRunConfig):
         model = CloudRunModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"])
+    elif isinstance(config, LambdaManagedInstancesConfig):
+        model = LmiModel(config, draws, workload.mode, workload.duration_s)
     else:
-        raise ValueError(f"config={config!r} is not allowed; expected a LambdaConfig or a CloudRunConfig")
+        raise ValueError(f"config={config!r} is not allowed; expected a LambdaConfig, a CloudRunConfig "
+                         "or a LambdaManagedInstancesConfig")
     ledger, end_s = model.run()
     return Result(config, workload, seed, ledger, end_s)
 
@@ -38,13 +42,12 @@ class Comparison(dict):
 
 
 def compare(workload: Workload, *configs, seed: int = 0) -> Comparison:
-    """Run the same arrivals and work on each config (their names must differ)."""
+    """Run the same arrivals and work on each config (their names must differ), e.g. Lambda, Cloud Run and
+    Lambda Managed Instances side by side: `compare(w, LambdaConfig(), CloudRunConfig(),
+    LambdaManagedInstancesConfig()).table()`."""
     if not configs:
         raise ValueError("configs=() is not allowed; expected at least one platform config")
     names = [getattr(c, "name", None) for c in configs]
     if len(set(names)) != len(names):
         raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
     return Comparison((c.name, simulate(workload, c, seed=seed)) for c in configs)
-
-
-

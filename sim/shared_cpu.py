@@ -9,11 +9,21 @@ the requests that are done and makes sure a timer is pending for the next finish
 that slows the others down (n > c) needs no new timer: the pending one fires early and sets the next.
 Only a new request that would finish before every pending timer adds one. So most changes of n cost
 no event, where rescheduling on every change would leave one stale event each.
-Cloud Run and Lambda Managed Instances both use this machinery.
+
+Cloud Run (sim.cloudrun_model) and Lambda Managed Instances (sim.lmi_model) both use this machinery,
+and the fleet pieces below it: `SharedCpuFleet` (a request's CPU phase, I/O wait and end, with the
+client's timeout), `LeastLoadedRouter` (the active instance with the fewest requests in flight, from a
+lazy heap) and `WindowAverages` (averages over a sliding window, for the autoscalers' CPU meters).
 """
 from __future__ import annotations
 
 import heapq
+from collections import deque
+
+import simpy
+
+from .ledger import Ledger, per_event_view
+from .workload import Draws
 
 #: Requests whose virtual finish is this close are finished together (floating-point slack, seconds).
 FINISH_SLACK_S = 1e-9
@@ -109,3 +119,200 @@ class SharedCpuInstance:
             self._set_timer()
         for i in done:
             self.on_cpu_done(self, i)
+
+
+class LeastLoadedRouter:
+    """The active instances of a fleet, and which of them has the fewest requests in flight.
+
+    A heap of (in flight, activation number, instance id), kept lazily. Each active instance has an
+    entry no larger than its in-flight count: a placement (+1) leaves it, a finish (-1) pushes a new one
+    (`track`), and `pick` corrects the entries that reach the top until one is exact. An instance that is
+    deactivated gets activation -1, which makes its entries stale. So routing costs O(log instances).
+    Among equally loaded instances the earliest activated wins.
+    """
+
+    __slots__ = ("instances", "active", "heap", "activations")
+
+    def __init__(self, instances: list[SharedCpuInstance]):
+        self.instances = instances      # every instance of the fleet, indexed by instance id (shared list)
+        self.active: list[SharedCpuInstance] = []   # in activation order
+        self.heap: list[tuple[int, int, int]] = []
+        self.activations = 0
+
+    def pick(self) -> SharedCpuInstance | None:
+        """The active instance with the fewest requests in flight if it has a free slot, else None."""
+        heap = self.heap
+        while heap:
+            in_flight, activation, instance_id = heap[0]
+            instance = self.instances[instance_id]
+            if instance.activation != activation:
+                heapq.heappop(heap)   # the instance was deactivated since
+            elif instance.in_flight != in_flight:
+                heapq.heapreplace(heap, (instance.in_flight, activation, instance_id))   # out of date
+            elif in_flight < instance.capacity:
+                return instance
+            else:
+                break   # the least loaded active instance is full, so all are
+        return None
+
+    def track(self, instance: SharedCpuInstance) -> None:
+        """Give the router an entry for an active instance's (lower or new) in-flight count."""
+        heap = self.heap
+        heapq.heappush(heap, (instance.in_flight, instance.activation, instance.instance_id))
+        if len(heap) > 4 * len(self.active) + 64:   # mostly outdated entries: rebuild, O(1) per change on average
+            heap[:] = [(s.in_flight, s.activation, s.instance_id) for s in self.active]
+            heapq.heapify(heap)
+
+    def activate(self, instance: SharedCpuInstance) -> None:
+        instance.state = "active"
+        instance.activation = self.activations
+        self.activations += 1
+        self.active.append(instance)
+        self.track(instance)
+
+    def deactivate(self, instance: SharedCpuInstance, state: str) -> None:
+        """Stop routing new requests to `instance` (its router entries become stale); it enters `state`."""
+        self.active.remove(instance)
+        instance.state = state
+        instance.activation = -1
+
+
+class WindowAverages:
+    """Time averages over the last `window_s` of quantities metered as running time integrals.
+
+    `update(now, areas)` records a sample of the integrals and returns their averages since the oldest
+    sample still in the window, or None when no time has passed since it (at time 0).
+    """
+
+    __slots__ = ("window_s", "samples")
+
+    def __init__(self, window_s: float, count: int):
+        self.window_s = window_s
+        self.samples: deque[tuple[float, ...]] = deque([(0.0,) * (count + 1)])
+
+    def update(self, now: float, areas: tuple[float, ...]) -> tuple[float, ...] | None:
+        samples = self.samples
+        samples.append((now, *areas))
+        while now - samples[0][0] > self.window_s + 1e-9:
+            samples.popleft()
+        first = samples[0]
+        span = now - first[0]
+        if not span > 0:
+            return None
+        return tuple((area - area0) / span for area, area0 in zip(areas, first[1:]))
+
+
+def fleet_cpu_s(now: float, retired_cpu_s: float, *groups) -> float:
+    """vCPU-seconds used so far by a fleet: the retired instances' total plus each live instance's meter."""
+    used_s = retired_cpu_s
+    for group in groups:
+        for instance in group:
+            used_s += instance.cpu_used_until(now)
+    return used_s
+
+
+class SharedCpuFleet:
+    """What the Cloud Run and Lambda Managed Instances models share: the run's clock and ledger, the draws
+    as per-event views, the fleet's instances and router, and a request's life on an instance (CPU phase
+    by processor sharing, then I/O wait, then its end, cut by the client's `request_timeout_s`).
+
+    A subclass provides `_start_fleet()` (the instances ready at time 0), `_arrive(event)` for the
+    arrival of request `event.value`, `_finish(instance, i)` (what happens to the instance after a
+    request) and `_scale(event)`, the autoscaler run every `scale_period_s`, which ends with
+    `_scale_again(now)`. It calls `_run_request` once it has recorded the request's start in the ledger.
+    """
+
+    def __init__(self, config, draws: Draws, mode: str, duration_s: float, scale_period_s: float):
+        self.config = config
+        self.scale_period_s = scale_period_s
+        self.draws = draws
+        self.n = len(draws)
+        self.mode = mode
+        self.queue_mode = mode == "queue"
+        self.duration_s = duration_s
+        self.env = simpy.Environment()
+        self.ledger = Ledger(draws)
+        self.arrival_s = per_event_view(draws.arrival_s)
+        self.cpu_s = per_event_view(draws.cpu_ms / 1000.0)
+        self.io_s = per_event_view(draws.io_ms / 1000.0)
+        self.instances: list[SharedCpuInstance] = []
+        self.router = LeastLoadedRouter(self.instances)
+        self.active = self.router.active    # the same list
+        self.settled = 0              # requests finished or throttled
+        self.done = self.env.event()
+        self.retired_cpu_s = 0.0      # vCPU-seconds used by retired instances
+
+    def run(self) -> tuple[Ledger, float]:
+        """Simulate until the window ends and every request has settled; returns the ledger and the end time."""
+        self._start_fleet()
+        if self.n:
+            self._at(self.arrival_s[0], self._arrive, 0)
+        else:
+            self.done.succeed()
+        self._at(self.scale_period_s, self._scale, None)
+        self.env.run(until=self.duration_s)
+        if not self.done.triggered:
+            self.env.run(until=self.done)
+        return self.ledger, max(self.duration_s, self.env.now)
+
+    def _scale_again(self, now: float) -> None:
+        """Schedule the next autoscaler run, unless the window is over and every request has settled."""
+        if not self.done.triggered or now + self.scale_period_s <= self.duration_s:
+            self._at(now + self.scale_period_s, self._scale, None)
+
+    def _at(self, when_s: float, callback, value) -> None:
+        """Call `callback(event)` at `when_s`, with `value` as the event's value."""
+        self.env.timeout(when_s - self.env.now, value).callbacks.append(callback)
+
+    def _settle(self) -> None:
+        self.settled += 1
+        if self.settled == self.n:
+            self.done.succeed()
+
+    def _new_instance(self, instance_id: int, vcpu: float, capacity: int, *, provisioned: bool) -> SharedCpuInstance:
+        instance = SharedCpuInstance(self.env, instance_id, vcpu, capacity, self._cpu_done, provisioned=provisioned)
+        self.instances.append(instance)
+        return instance
+
+    def _run_request(self, instance: SharedCpuInstance, i: int) -> None:
+        """Request i (its start already in the ledger) takes a slot of `instance` and begins its CPU phase."""
+        instance.in_flight += 1   # its router entry stays valid: no larger than in_flight
+        work_s = self.cpu_s[i]
+        if work_s > 0:
+            instance.add_cpu_work(i, work_s)
+        else:
+            self._cpu_done(instance, i)
+
+    def _cpu_done(self, instance: SharedCpuInstance, i: int) -> None:
+        io_s = self.io_s[i]
+        if io_s > 0:
+            self.env.timeout(io_s, (instance, i)).callbacks.append(self._io_done)
+        else:
+            self._finish(instance, i)
+
+    def _io_done(self, event: simpy.Timeout) -> None:
+        instance, i = event.value
+        self._finish(instance, i)
+
+    def _end_request(self, instance: SharedCpuInstance, i: int, now: float) -> None:
+        """Record request i's end (its client gives up at `request_timeout_s`; the instance still worked),
+        free its slot and count it settled."""
+        start_s = self.ledger.started_s(i)
+        if now - start_s > self.config.request_timeout_s:
+            self.ledger.finish(i, start_s + self.config.request_timeout_s, timed_out=True)
+        else:
+            self.ledger.finish(i, now)
+        instance.in_flight -= 1
+        self._settle()
+
+    def _start_fleet(self) -> None:   # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _arrive(self, event: simpy.Timeout) -> None:   # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _finish(self, instance: SharedCpuInstance, i: int) -> None:   # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _scale(self, event: simpy.Timeout) -> None:   # pragma: no cover - abstract
+        raise NotImplementedError
