@@ -25,6 +25,7 @@ from ..plotting import PLATFORM_LINESTYLES, new_figure, platform_colour, styled
 from ..prices import LAMBDA, MONTH_S, cloudrun_prices
 from ..run import simulate
 from ..stats import replications as replication_estimate
+from ..sweep import map_in_order
 from ..workload import Workload
 
 SEED = 1
@@ -32,14 +33,12 @@ SEED = 1
 
 # ---------------------------------------------------------------- shared helpers
 def run_all(task: Callable, items: Iterable, executor=None) -> list:
-    """`task(item)` for every item, in order: one after another, or on a concurrent.futures executor.
+    """`task(item)` for every item, in order: one after another, or on a concurrent.futures executor
+    (sim.sweep.map_in_order, which sim.sweep.sweep also runs on).
 
     `task` must be a module-level function (so a process pool can pickle it); results keep the items' order.
     """
-    items = list(items)
-    if executor is None:
-        return [task(item) for item in items]
-    return list(executor.map(task, items))
+    return map_in_order(task, items, executor)
 
 
 @dataclass(frozen=True)
