@@ -1,0 +1,101 @@
+"""What the lab panels share: the interactive run cap, plain-layout figures and tables with one column per config.
+
+Every panel is general over a list of platform configs: it runs the same workload on each (common random
+numbers) and its table has one column per config, so a third platform adds a third column.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .. import _check
+from ..plotting import STYLE, platform_colour, platform_key
+from ..run import Comparison, compare
+from ..workload import Workload
+
+#: Run cap of an interactive panel, in requests per platform: a few tenths of a second per platform.
+PANEL_MAX_REQUESTS = 20_000
+
+
+def check_configs(configs: Sequence) -> list:
+    """The panel's configs as a list: at least one, with distinct names (they head the table's columns)."""
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs=() is not allowed; expected at least one platform config")
+    names = [getattr(c, "name", None) for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    return configs
+
+
+def run_configs(workload: Workload, configs: Sequence, seed: int) -> Comparison:
+    """The workload on each config with the same random draws."""
+    return compare(workload, *configs, seed=seed)
+
+
+def limited(workload_kwargs: dict, max_requests: int) -> Workload:
+    """A Workload with the panel's run cap (the Workload itself refuses anything above it)."""
+    _check.number("max_requests", max_requests, low=1, integer=True)
+    return Workload(**workload_kwargs, max_requests=max_requests)
+
+
+class Facts:
+    """One run and its summary and bill, each computed once however many table rows read them."""
+
+    def __init__(self, result):
+        self.result, self.config = result, result.config
+
+    @functools.cached_property
+    def summary(self) -> dict:
+        return self.result.summary()
+
+    @functools.cached_property
+    def bill(self):
+        return self.result.bill()
+
+
+def column_table(runs: Comparison, rows: dict[str, Callable]) -> pd.DataFrame:
+    """One column per config, one row per named metric: rows maps a row label to metric(Facts of a run)."""
+    facts = {name: Facts(result) for name, result in runs.items()}
+    data = {name: [metric(f) for metric in rows.values()] for name, f in facts.items()}
+    table = pd.DataFrame(data, index=list(rows), dtype=object)    # object: each cell keeps its int or float
+    table.index.name = "metric"
+    return table
+
+
+def figure(ncols: int = 1, figsize: tuple[float, float] = (9.0, 3.4)):
+    """A book-styled figure with plain layout (constrained layout costs about 0.4 s per redraw)."""
+    with matplotlib.rc_context(STYLE):
+        fig, axes = plt.subplots(1, ncols, figsize=figsize)
+    plt.close(fig)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88, wspace=0.3)
+    return fig, axes
+
+
+def bar_colours(runs: Comparison) -> list[str]:
+    """The book's colour of each config's platform, in the runs' order."""
+    return [platform_colour(result.config.platform) for result in runs.values()]
+
+
+def bars(ax, runs: Comparison, values: Sequence[float], ylabel: str, fmt: str = "{:,.0f}") -> None:
+    """One bar per config in its platform's colour, labelled with its value."""
+    names = list(runs)
+    x = np.arange(len(names))
+    hatches = {"lambda": "", "cloudrun": "//", "lambda_managed": ".."}
+    with matplotlib.rc_context(STYLE):
+        drawn = ax.bar(x, values, color=bar_colours(runs), edgecolor="#333333", width=0.6)
+        for bar, result in zip(drawn, runs.values()):
+            bar.set_hatch(hatches.get(platform_key(result.config.platform), ""))
+        for xi, v in zip(x, values):
+            if np.isfinite(v):
+                ax.annotate(fmt.format(v), (xi, v), ha="center", va="bottom", fontsize=9,
+                            xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(x, [n.replace(", ", ",\n") for n in names], fontsize=9)
+        ax.set_ylabel(ylabel)
+        top = max([v for v in values if np.isfinite(v)], default=1.0)
+        ax.set_ylim(0, top * 1.2 if top > 0 else 1.0)

@@ -1,0 +1,207 @@
+"""Lab 3 panels: how many requests one environment or instance takes, and what each platform bills.
+
+`concurrency_panel`: a burst, with Cloud Run's concurrency cap and each request's CPU work and I/O wait as
+controls; one Lambda environment and one Cloud Run instance both have one full vCPU.
+`traffic_panel`: the same mean traffic made burstier (it arrives only during part of each cycle), and the
+share of each request spent waiting on I/O, against the projected monthly cost.
+`traffic_point` is one run of the second panel as a sweep task (see sim.sweep). Without widgets:
+`run_concurrency(**CONCURRENCY_DEFAULTS)` and `run_traffic(**TRAFFIC_DEFAULTS)` return the tables.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import _check, widgets
+from ..arrivals import Spike
+from ..config import CloudRunConfig, LambdaConfig
+from ..distributions import Exponential, Fixed
+from ..experiments.concurrency_cost import io_ms_for_share, on_off
+from ..plotting import plot_instances, plot_latency_cdf
+from ..prices import LAMBDA
+from ..run import Comparison
+from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
+
+SEED = 1
+
+# ---------------------------------------------------------------- (a) a burst against the concurrency cap
+#: One full vCPU on both: Lambda at 1,769 MB (facts.md s.3) and a 1-vCPU Cloud Run instance; Go starts fast.
+CONCURRENCY_CONFIGS = (LambdaConfig(name="Lambda, 1 vCPU", memory_mb=1769, runtime="go"),
+                       CloudRunConfig(name="Cloud Run, 1 vCPU", runtime="go"))
+BASE_RATE_PER_S, SPIKE_START_S, SPIKE_DURATION_S, BURST_DURATION_S = 1.0, 30.0, 20.0, 120.0
+CONCURRENCY_DEFAULTS = {"spike_rate_per_s": 100.0, "cpu_ms": 20.0, "io_ms": 100.0,
+                        "max_concurrency": CloudRunConfig().max_concurrency}
+
+
+def burst_arrivals(spike_rate_per_s: float) -> Spike:
+    return Spike(base_rate_per_s=BASE_RATE_PER_S, spike_rate_per_s=spike_rate_per_s,
+                 spike_start_s=SPIKE_START_S, spike_duration_s=SPIKE_DURATION_S)
+
+
+def burst_expected_requests(spike_rate_per_s: float, **_ignored) -> float:
+    """Requests the burst sends to each platform (checked against the run cap before running)."""
+    return burst_arrivals(spike_rate_per_s).expected_count(BURST_DURATION_S)
+
+
+def burst_experiment(spike_rate_per_s: float = CONCURRENCY_DEFAULTS["spike_rate_per_s"],
+                     cpu_ms: float = CONCURRENCY_DEFAULTS["cpu_ms"], io_ms: float = CONCURRENCY_DEFAULTS["io_ms"],
+                     max_concurrency: int | None = None, configs: Sequence = CONCURRENCY_CONFIGS, seed: int = SEED,
+                     max_requests: int = PANEL_MAX_REQUESTS) -> Comparison:
+    """The burst on each config; every request has `cpu_ms` of one full vCPU, then waits `io_ms`."""
+    configs = widgets.with_settings(check_configs(configs), max_concurrency=max_concurrency)
+    workload = limited({"arrivals": burst_arrivals(spike_rate_per_s), "duration_s": BURST_DURATION_S,
+                        "cpu_ms": Fixed(ms=cpu_ms), "io_ms": Fixed(ms=io_ms)}, max_requests)
+    return run_configs(workload, configs, seed)
+
+
+def burst_table(runs: Comparison) -> pd.DataFrame:
+    """One column per config: capacity started, cold starts, refusals, latency and cost."""
+    rows = {
+        "requests": lambda f: int(f.summary["requests"]),
+        "environments / instances started": lambda f: int(f.summary["instances_started"]),
+        "peak alive": lambda f: int(f.summary["peak_instances"]),
+        "requests per environment / instance": lambda f: round(f.summary["requests"] / max(f.summary["instances_started"], 1), 1),
+        "cold starts": lambda f: int(f.summary["cold_starts"]),
+        "throttled (429)": lambda f: int(f.summary["throttled"]),
+        "mean latency (ms)": lambda f: round(float(f.summary["latency_mean_ms"]), 1),
+        "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+        "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5),
+    }
+    return column_table(runs, rows)
+
+
+def burst_show(runs: Comparison) -> Figure:
+    """Left: environments / instances alive during the burst. Right: the latency distribution."""
+    fig, (left, right) = figure(ncols=2)
+    plot_instances(runs, ax=left, title="Environments / instances alive")
+    left.axvspan(SPIKE_START_S, SPIKE_START_S + SPIKE_DURATION_S, color="#999999", alpha=0.2, linewidth=0)
+    left.legend(loc="upper right", fontsize=8)
+    plot_latency_cdf(runs, ax=right, title="Latency of served requests")
+    right.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def run_concurrency(configs: Sequence = CONCURRENCY_CONFIGS, **values) -> pd.DataFrame:
+    """The concurrency panel's table without widgets (defaults: CONCURRENCY_DEFAULTS)."""
+    return burst_table(burst_experiment(configs=configs, **{**CONCURRENCY_DEFAULTS, **values}))
+
+
+def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -> widgets.Panel:
+    """Burst size, each request's CPU work and I/O wait, and Cloud Run's concurrency cap."""
+    configs = check_configs(configs)
+    d = CONCURRENCY_DEFAULTS
+    controls = {
+        "spike_rate_per_s": widgets.slider("spike (requests/s, 20 s)", d["spike_rate_per_s"], 10.0, 1000.0, 10.0,
+                                           readout_format=".0f"),
+        "cpu_ms": widgets.slider("CPU per request (ms of 1 vCPU)", d["cpu_ms"], 0.0, 500.0, 5.0, readout_format=".0f"),
+        "io_ms": widgets.slider("I/O wait per request (ms)", d["io_ms"], 0.0, 2000.0, 10.0, readout_format=".0f"),
+    }
+    owner = next((c for c in configs if widgets.has_field([c], "max_concurrency")), None)
+    if owner is not None:
+        controls["max_concurrency"] = widgets.config_slider("Cloud Run max concurrency", owner, "max_concurrency", 1,
+                                                            value=d["max_concurrency"])
+    return widgets.Panel(functools.partial(burst_experiment, configs=configs, max_requests=max_requests), burst_show,
+                         table=burst_table, expected_requests=burst_expected_requests, max_requests=max_requests,
+                         cap_hint="lower the spike rate", **controls)
+
+
+# ---------------------------------------------------------------- (b) cost against the traffic's shape
+TRAFFIC_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
+#: Traffic arrives during the first on_fraction of each CYCLE_S-second cycle; CYCLES cycles are simulated.
+CYCLE_S, CYCLES = 600.0, 3
+TRAFFIC_CPU_MS = 20.0
+TRAFFIC_DEFAULTS = {"mean_rate_per_s": 1.0, "on_fraction": 0.1, "io_share": 0.8}
+
+
+def traffic_duration_s() -> float:
+    return CYCLE_S * CYCLES
+
+
+def traffic_expected_requests(mean_rate_per_s: float, on_fraction: float, **_ignored) -> float:
+    """Requests the traffic sends to each platform (checked against the run cap before running)."""
+    return on_off(mean_rate_per_s, on_fraction, CYCLE_S).expected_count(traffic_duration_s())
+
+
+def traffic_experiment(mean_rate_per_s: float = TRAFFIC_DEFAULTS["mean_rate_per_s"],
+                       on_fraction: float = TRAFFIC_DEFAULTS["on_fraction"],
+                       io_share: float = TRAFFIC_DEFAULTS["io_share"], configs: Sequence = TRAFFIC_CONFIGS,
+                       seed: int = SEED, max_requests: int = PANEL_MAX_REQUESTS) -> Comparison:
+    """Mean `mean_rate_per_s`, arriving only in the first `on_fraction` of each cycle; each request has
+    20 ms of CPU and an exponential I/O wait sized so that `io_share` of its work is waiting."""
+    configs = check_configs(configs)
+    workload = limited({"arrivals": on_off(mean_rate_per_s, on_fraction, CYCLE_S), "duration_s": traffic_duration_s(),
+                        "cpu_ms": Fixed(ms=TRAFFIC_CPU_MS),
+                        "io_ms": Exponential(mean_ms=io_ms_for_share(io_share, TRAFFIC_CPU_MS))}, max_requests)
+    return run_configs(workload, configs, seed)
+
+
+_TRAFFIC_ROWS = {
+    "requests": lambda f: int(f.summary["requests"]),
+    "mean alive": lambda f: round(float(f.summary["mean_instances"]), 2),
+    "peak alive": lambda f: int(f.summary["peak_instances"]),
+    "cold-start share": lambda f: round(float(f.summary["cold_start_rate"]), 4),
+    "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+    "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5),
+    "per 30-day month (USD)": lambda f: round(float(f.bill.monthly_usd), 2),
+}
+
+
+def traffic_table(runs: Comparison) -> pd.DataFrame:
+    """One column per config: capacity kept, cold starts, the tail and the projected monthly cost."""
+    return column_table(runs, _TRAFFIC_ROWS)
+
+
+def traffic_show(runs: Comparison) -> Figure:
+    """Left: requests per minute over the window (the traffic's shape). Right: monthly cost per config."""
+    fig, (left, right) = figure(ncols=2, figsize=(9.0, 3.2))
+    first = next(iter(runs.values()))
+    arrival_min = first.requests["arrival_s"].to_numpy() / 60.0
+    edges = np.arange(0.0, traffic_duration_s() / 60.0 + 1.0, 1.0)
+    left.hist(arrival_min, bins=edges, color="#777777")
+    left.set_xlabel("time (min)")
+    left.set_ylabel("requests per minute")
+    left.set_title("The traffic (same on every platform)")
+    monthly = [float(v) for v in traffic_table(runs).loc["per 30-day month (USD)"]]
+    bars(right, runs, monthly, "USD per 30-day month", fmt="${:,.2f}")
+    right.set_title(f"Cost (list prices as of {LAMBDA['request'].as_of})")
+    return fig
+
+
+def run_traffic(configs: Sequence = TRAFFIC_CONFIGS, **values) -> pd.DataFrame:
+    """The traffic panel's table without widgets (defaults: TRAFFIC_DEFAULTS)."""
+    return traffic_table(traffic_experiment(configs=configs, **{**TRAFFIC_DEFAULTS, **values}))
+
+
+def traffic_point(mean_rate_per_s: float = TRAFFIC_DEFAULTS["mean_rate_per_s"],
+                  on_fraction: float = TRAFFIC_DEFAULTS["on_fraction"], io_share: float = TRAFFIC_DEFAULTS["io_share"],
+                  seed: int = SEED) -> list[dict]:
+    """One point of a sweep over the traffic panel's settings: one row per config (a sim.sweep task)."""
+    runs = traffic_experiment(mean_rate_per_s, on_fraction, io_share, seed=seed, max_requests=PANEL_MAX_REQUESTS * 10)
+    rows = []
+    for name, result in runs.items():
+        summary, bill = result.summary(), result.bill()
+        rows.append({"config": name, "requests": int(summary["requests"]),
+                     "cold_start_rate": float(summary["cold_start_rate"]),
+                     "latency_p99_ms": float(summary["latency_p99_ms"]),
+                     "mean_instances": float(summary["mean_instances"]), "monthly_usd": float(bill.monthly_usd)})
+    return rows
+
+
+def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -> widgets.Panel:
+    """Mean rate, how bursty it is (share of each cycle with traffic), and the I/O share of each request."""
+    configs = check_configs(configs)
+    d = TRAFFIC_DEFAULTS
+    controls = {
+        "mean_rate_per_s": widgets.slider("mean requests/s", d["mean_rate_per_s"], 0.1, 20.0, 0.1),
+        "on_fraction": widgets.slider("share of each 10 min with traffic", d["on_fraction"], 0.01, 1.0, 0.01,
+                                      readout_format=".0%"),
+        "io_share": widgets.slider("share of a request spent on I/O", d["io_share"], 0.0, 0.98, 0.01,
+                                   readout_format=".0%"),
+    }
+    return widgets.Panel(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests), traffic_show,
+                         table=traffic_table, expected_requests=traffic_expected_requests, max_requests=max_requests,
+                         cap_hint="lower the mean rate", **controls)
