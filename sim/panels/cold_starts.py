@@ -18,7 +18,6 @@ from ..arrivals import OnOff
 from ..coldstart import RUNTIMES
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.cold_starts import BIG_NODE_PACKAGE_MB, REQUEST_CPU_MS, REQUEST_IO_MS, RUNTIME_LABELS
-from ..prices import LAMBDA
 from ..run import Comparison
 from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
 
@@ -84,7 +83,7 @@ def draw(runs: Comparison, t: pd.DataFrame) -> Figure:
     bars(left, runs, [float(v) for v in t.loc["p99 latency (ms)"]], "p99 latency (ms)")
     left.set_title("The tail: p99 latency")
     bars(right, runs, [float(v) for v in t.loc["per 30-day month (USD)"]], "USD per 30-day month", fmt="${:,.2f}")
-    right.set_title(f"Cost (list prices as of {LAMBDA['request'].as_of})")
+    right.set_title("Cost at list prices (dated in the bills)")
     return fig
 
 

@@ -22,7 +22,6 @@ from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
 from ..plotting import plot_instances, plot_latency_cdf
-from ..prices import LAMBDA
 from ..run import Comparison
 from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
 
@@ -167,7 +166,7 @@ def traffic_show(runs: Comparison) -> Figure:
     left.set_title("The traffic (same on every platform)")
     monthly = [float(v) for v in traffic_table(runs).loc["per 30-day month (USD)"]]
     bars(right, runs, monthly, "USD per 30-day month", fmt="${:,.2f}")
-    right.set_title(f"Cost (list prices as of {LAMBDA['request'].as_of})")
+    right.set_title("Cost at list prices (dated in the bills)")
     return fig
 
 
