@@ -21,7 +21,7 @@ from ..arrivals import Spike
 from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
-from ..plotting import plot_instances, plot_latency_cdf
+from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
 from ..run import Comparison
 from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
 
@@ -183,7 +183,7 @@ def traffic_point(mean_rate_per_s: float = TRAFFIC_DEFAULTS["mean_rate_per_s"],
     rows = []
     for name, result in runs.items():
         summary, bill = result.summary(), result.bill()
-        rows.append({"config": name, "requests": int(summary["requests"]),
+        rows.append({"config": name, "platform": result.config.platform, "requests": int(summary["requests"]),
                      "cold_start_rate": float(summary["cold_start_rate"]),
                      "latency_p99_ms": float(summary["latency_p99_ms"]),
                      "mean_instances": float(summary["mean_instances"]), "monthly_usd": float(bill.monthly_usd)})
@@ -204,3 +204,38 @@ def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL
     return widgets.Panel(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests), traffic_show,
                          table=traffic_table, expected_requests=traffic_expected_requests, max_requests=max_requests,
                          cap_hint="lower the mean rate", **controls)
+
+
+def plot_cost_sweep(summary: pd.DataFrame, ax=None) -> Figure:
+    """A `sim.sweep.summarise` of `traffic_point` runs: mean monthly cost (95% interval as error bars) against the
+    share of each cycle with traffic (burstier to the right), one panel per I/O share, one line per config."""
+    rows = summary[summary["metric"] == "monthly_usd"]
+    shares = sorted(rows["io_share"].unique())
+    if ax is None:
+        fig, axes = figure(ncols=len(shares), figsize=(4.5 * len(shares), 3.4))
+    else:
+        axes = ax
+        fig = np.atleast_1d(ax)[0].figure
+    axes = np.atleast_1d(axes)
+    configs = list(dict.fromkeys(rows["config"]))
+    platforms = dict(zip(rows["config"], rows["platform"].map(platform_key)))
+    for panel, share in zip(axes, shares):
+        one = rows[rows["io_share"] == share]
+        for name in configs:
+            line = one[one["config"] == name].sort_values("on_fraction")
+            key = platforms[name]
+            low = (line["mean"] - line["ci95_low"]).fillna(0).to_numpy()
+            high = (line["ci95_high"] - line["mean"]).fillna(0).to_numpy()
+            panel.errorbar(line["on_fraction"] * 100, line["mean"], yerr=[low, high], capsize=3, label=name,
+                           color=platform_colour(key), linestyle=PLATFORM_LINESTYLES[key], marker="o")
+        panel.set_xscale("log")
+        panel.invert_xaxis()
+        ticks = sorted(one["on_fraction"].unique() * 100)
+        panel.set_xticks(ticks, [f"{t:g}%" for t in ticks])
+        panel.minorticks_off()
+        panel.set_ylim(bottom=0)
+        panel.set_xlabel("share of each cycle with traffic")
+        panel.set_title(f"I/O share {share:.0%}", fontsize=11)
+    axes[0].set_ylabel("USD per 30-day month")
+    axes[0].legend(loc="lower left", fontsize=9)
+    return fig
