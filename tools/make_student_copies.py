@@ -9,7 +9,8 @@ The labs in labs/ are authored with their solutions. Two kinds of cell carry the
   tagged `exercise` and `raises-exception` that says which exercise it is and raises NotImplementedError.
   If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
   so the scaffolding around it stays.
-Student copies have no stored outputs (students run them) and keep everything else.
+Student copies have no stored outputs (students run them) and keep everything else; the labs' data files
+(labs/data/) are copied beside them (student/labs/data/), so the same relative paths work.
 The answer key of a lab (instructors/answers/<lab>.md) lists each Think! question with its answer and each
 exercise with its worked code, in the lab's order; glued numbers point back at the lab's executed notebook.
 Running it twice on unchanged labs changes no byte.
@@ -143,8 +144,11 @@ def check_lab(nb, lab: Path) -> None:
 
 
 def outputs(labs_dir: Path = LABS) -> dict[Path, str]:
-    """Every derived file and its text, keyed by where it belongs."""
+    """Every derived file and its text, keyed by where it belongs (the labs' data files are copied as they are)."""
     derived: dict[Path, str] = {}
+    for data in sorted((labs_dir / "data").glob("*")):
+        if data.is_file():
+            derived[STUDENT_DIR / "data" / data.name] = data.read_text()
     for lab in sorted(labs_dir.glob("*.ipynb")):
         nb = nbformat.read(lab, as_version=4)
         check_lab(nb, lab)
@@ -160,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     derived = outputs()
     stale = [path for path, text in derived.items() if not path.exists() or path.read_text() != text]
     known = set(derived)
-    extra = [p for d in (STUDENT_DIR, ANSWERS_DIR) if d.exists() for p in d.iterdir()
-             if p.suffix in (".ipynb", ".md") and p not in known]
+    extra = [p for d in (STUDENT_DIR, STUDENT_DIR / "data", ANSWERS_DIR) if d.exists() for p in d.iterdir()
+             if p.is_file() and p not in known]
     if args.check:
         for path in stale + extra:
             print(f"out of date: {path.relative_to(ROOT)}")

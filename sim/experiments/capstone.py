@@ -1,0 +1,246 @@
+"""Capstone lab "Your workload decides": your traffic on three platforms, a verdict, and a map around it.
+
+`workload_from_csv` and `shape_workload` turn your request timestamps, or a traffic shape you pick, into a
+Workload; `verdict` runs it on AWS Lambda, Google Cloud Run and Lambda Managed Instances with the same
+arrivals and lines up what a practitioner decides on: the monthly cost (with the date of the prices),
+p50 and p99 latency, cold starts, throttles, peak instances and peak database connections.
+`decision_map` sweeps the traffic around yours (mean rate x burstiness x I/O share) with replications,
+on any concurrent.futures executor, and `map_cells` says per cell which platform is cheapest and whether
+the replications can tell it from the runner-up (95% intervals that do not overlap).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from .. import _check
+from ..arrivals import Diurnal, Poisson, Replay, Spike
+from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
+from ..distributions import Exponential
+from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_key, styled
+from ..run import compare
+from ..state import db_connections
+from ..sweep import summarise, sweep
+from ..workload import Workload
+from .concurrency_cost import on_off
+
+SEED = 1
+CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
+           LambdaManagedInstancesConfig(name="Lambda MI"))
+SHAPES = ("steady", "daily cycle", "bursts", "spike")
+#: Bursts: traffic during the first tenth of every 10 minutes; a spike: 5x the mean rate for 2 minutes.
+BURST_ON_FRACTION, BURST_CYCLE_S = 0.1, 600.0
+SPIKE_FACTOR, SPIKE_START_S, SPIKE_DURATION_S = 5.0, 600.0, 120.0
+
+
+# ---------------------------------------------------------------- your traffic
+def work(cpu_ms: float, io_ms: float) -> tuple[Exponential, Exponential]:
+    """Per-request work: exponential CPU time (ms of one vCPU) and I/O wait (ms) with these means."""
+    _check.number("cpu_ms", cpu_ms, low=0, low_open=True, high=60_000)
+    _check.number("io_ms", io_ms, low=0, low_open=True, high=600_000)
+    return Exponential(mean_ms=cpu_ms), Exponential(mean_ms=io_ms)
+
+
+def shape_arrivals(shape: str, mean_rate_per_s: float):
+    """The arrival process of a named traffic shape with the given mean rate."""
+    _check.choice("shape", shape, SHAPES)
+    _check.number("mean_rate_per_s", mean_rate_per_s, low=0, low_open=True, high=10_000)
+    if shape == "steady":
+        return Poisson(rate_per_s=mean_rate_per_s)
+    if shape == "daily cycle":
+        return Diurnal(mean_rate_per_s=mean_rate_per_s, peak_to_trough=4.0)
+    if shape == "bursts":
+        return on_off(mean_rate_per_s, BURST_ON_FRACTION, BURST_CYCLE_S)
+    return Spike(base_rate_per_s=mean_rate_per_s, spike_rate_per_s=SPIKE_FACTOR * mean_rate_per_s,
+                 spike_start_s=SPIKE_START_S, spike_duration_s=SPIKE_DURATION_S)
+
+
+def shape_workload(shape: str = "steady", mean_rate_per_s: float = 2.0, duration_s: float = 1800.0,
+                   cpu_ms: float = 20.0, io_ms: float = 180.0, max_requests: int = 200_000) -> Workload:
+    """A workload of a named shape (steady, daily cycle, bursts, spike); raises ValueError over `max_requests`."""
+    cpu, io = work(cpu_ms, io_ms)
+    return Workload(shape_arrivals(shape, mean_rate_per_s), duration_s=duration_s, cpu_ms=cpu, io_ms=io,
+                    max_requests=max_requests)
+
+
+def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column: int | str = 0,
+                      unit: str = "auto", max_requests: int = 200_000) -> Workload:
+    """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload."""
+    replay = Replay.from_csv(source, column=column, unit=unit)
+    cpu, io = work(cpu_ms, io_ms)
+    return Workload(replay, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
+
+
+# ---------------------------------------------------------------- the verdict
+VERDICT_ROWS = ("requests", "monthly cost (USD)", "prices as of", "p50 latency (ms)", "p99 latency (ms)",
+                "cold-start share", "throttled share", "peak instances", "peak DB connections")
+
+
+def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -> pd.DataFrame:
+    """The workload on each platform with the same arrivals: one column per platform, VERDICT_ROWS as rows."""
+    runs = compare(workload, *configs, seed=seed)
+    columns = {}
+    for name, result in runs.items():
+        s = result.summary()
+        bill = result.bill()
+        columns[name] = {
+            "requests": s["requests"],
+            "monthly cost (USD)": round(bill.monthly_usd, 2),
+            "prices as of": _price_dates(bill.lines["as_of"]),
+            "p50 latency (ms)": round(s["latency_p50_ms"], 1),
+            "p99 latency (ms)": round(s["latency_p99_ms"], 1),
+            "cold-start share": round(s["cold_start_rate"], 4),
+            "throttled share": round(s["throttle_rate"], 4),
+            "peak instances": s["peak_instances"],
+            "peak DB connections": db_connections(result).peak,
+        }
+    return pd.DataFrame(columns).loc[list(VERDICT_ROWS)]
+
+
+def _price_dates(as_of) -> str:
+    """The dates of a bill's prices as "first to last" (each is the date the price was seen on its page)."""
+    dates = sorted({str(d)[:10] for d in as_of if str(d)[:4].isdigit()})
+    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
+def verdict_text(table: pd.DataFrame) -> str:
+    """One sentence: the cheapest platform and the one with the lowest p99, with their figures."""
+    cost = table.loc["monthly cost (USD)"].astype(float)
+    p99 = table.loc["p99 latency (ms)"].astype(float)
+    throttled = table.loc["throttled share"].astype(float)
+    cheapest, fastest = cost.idxmin(), p99.idxmin()
+    text = (f"Cheapest: {cheapest} (${cost[cheapest]:,.2f} a month, prices as of "
+            f"{table.loc['prices as of', cheapest]}). Lowest p99: {fastest} ({p99[fastest]:,.0f} ms).")
+    refusing = [f"{name} ({share:.1%})" for name, share in throttled.items() if share > 0]
+    if refusing:
+        text += " Throttled: " + ", ".join(refusing) + "."
+    return text
+
+
+# ---------------------------------------------------------------- the map around your traffic
+MAP_ON_FRACTIONS = (1.0, 0.3, 0.1)
+MAP_IO_SHARES = (0.2, 0.9)
+MAP_TOTAL_MS = 200.0
+MAP_CYCLE_S = 600.0
+
+
+def map_rates_per_s(mean_rate_per_s: float) -> tuple[float, float, float]:
+    """The map's columns: a tenth of your mean rate, your rate, and ten times it."""
+    _check.number("mean_rate_per_s", mean_rate_per_s, low=0, low_open=True, high=1_000)
+    return (mean_rate_per_s / 10, mean_rate_per_s, mean_rate_per_s * 10)
+
+
+def map_window_s(rate_per_s: float, target_requests: int) -> float:
+    """Whole burst cycles long enough for about `target_requests` requests (one cycle at least, a day at most)."""
+    wanted = min(max(target_requests / rate_per_s, MAP_CYCLE_S), 86_400.0)
+    return MAP_CYCLE_S * math.ceil(wanted / MAP_CYCLE_S - 1e-9)
+
+
+def map_point(rate_per_s: float, on_fraction: float, io_share: float, seed: int = SEED,
+              target_requests: int = 1000) -> list[dict]:
+    """One map cell, one replication: a row per platform with its monthly cost, p99 and throttled share."""
+    cpu, io = work(MAP_TOTAL_MS * (1 - io_share), MAP_TOTAL_MS * io_share)
+    workload = Workload(on_off(rate_per_s, on_fraction, MAP_CYCLE_S), duration_s=map_window_s(rate_per_s, target_requests),
+                        cpu_ms=cpu, io_ms=io)
+    rows = []
+    for name, result in compare(workload, *CONFIGS, seed=seed).items():
+        s = result.summary()
+        rows.append({"config": name, "monthly_usd": result.bill().monthly_usd,
+                     "latency_p99_ms": s["latency_p99_ms"], "throttle_rate": s["throttle_rate"]})
+    return rows
+
+
+def decision_map(mean_rate_per_s: float, on_fractions: Sequence[float] = MAP_ON_FRACTIONS,
+                 io_shares: Sequence[float] = MAP_IO_SHARES, replications: int = 3, executor="process",
+                 progress=None, seed: int = SEED) -> pd.DataFrame:
+    """The sweep behind the map (a sim.sweep table: one row per cell, replication and platform)."""
+    grid = {"rate_per_s": map_rates_per_s(mean_rate_per_s), "on_fraction": tuple(on_fractions),
+            "io_share": tuple(io_shares)}
+    return sweep(map_point, grid, replications=replications, executor=executor, progress=progress, seed=seed)
+
+
+def map_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """Per map cell: each platform's mean monthly cost with its 95% interval, the cheapest platform, how many
+    times cheaper than the runner-up, and whether the intervals separate them (`sure`)."""
+    est = summarise(table, metrics=["monthly_usd"], by=["rate_per_s", "on_fraction", "io_share", "config"])
+    rows = []
+    for key, group in est.groupby(["rate_per_s", "on_fraction", "io_share"], sort=False):
+        ranked = group.sort_values("mean")
+        best, second = ranked.iloc[0], ranked.iloc[1]
+        row = dict(zip(["rate_per_s", "on_fraction", "io_share"], key))
+        row.update({f"usd_{r.config}": r.mean for r in group.itertuples()})
+        row.update({"cheapest": best.config, "runner_up": second.config, "factor": second["mean"] / best["mean"],
+                    "sure": bool(best.ci95_high < second.ci95_low) if best.n >= 2 else False})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def map_display(cells: pd.DataFrame) -> pd.DataFrame:
+    """The map as a table: rows (I/O share, share of time with traffic), columns rates; each cell names the
+    cheapest platform and its factor over the runner-up, with "?" where the replications cannot tell."""
+    text = cells.assign(
+        verdict=[f"{c} {f:.1f}x" + ("" if s else " ?") for c, f, s in zip(cells.cheapest, cells.factor, cells.sure)],
+        rows=[f"I/O {io:.0%}, traffic {f:.0%} of time" for io, f in zip(cells.io_share, cells.on_fraction)],
+        rate=[f"{r:g}/s" for r in cells.rate_per_s])
+    return text.pivot_table(index="rows", columns="rate", values="verdict", aggfunc="first", sort=False)
+
+
+@styled
+def plot_map(cells: pd.DataFrame, ax=None) -> Figure:
+    """One panel per I/O share: columns are mean rates, rows the share of time with traffic (steady at the
+    bottom). A cell's colour is the cheapest platform's, pale where the replications cannot tell it from the
+    runner-up; its label is how many times cheaper it is than the runner-up."""
+    io_shares = sorted(cells["io_share"].unique())
+    fig, axes = new_figure(ax, ncols=len(io_shares), figsize=(3.4 * len(io_shares), 3.2))
+    axes = np.atleast_1d(axes)
+    rates = sorted(cells["rate_per_s"].unique())
+    fractions = sorted(cells["on_fraction"].unique())
+    names = {name: key for name, key in zip([c.name for c in CONFIGS], [platform_key(c.platform) for c in CONFIGS])}
+    for axis, io_share in zip(axes, io_shares):
+        part = cells[np.isclose(cells["io_share"], io_share)]
+        for cell in part.itertuples():
+            x, y = rates.index(cell.rate_per_s), fractions.index(cell.on_fraction)
+            axis.add_patch(_cell_patch(x, y, platform_colour(names[cell.cheapest]), cell.sure))
+            axis.text(x, y, f"{cell.factor:.1f}×" + ("" if cell.sure else "?"), ha="center", va="center", fontsize=9)
+        axis.set_xlim(-0.5, len(rates) - 0.5)
+        axis.set_ylim(-0.5, len(fractions) - 0.5)
+        axis.set_xticks(range(len(rates)), [f"{r:g}/s" for r in rates])
+        axis.set_yticks(range(len(fractions)), [f"{f:.0%}" for f in fractions])
+        axis.set_title(f"{io_share:.0%} of each request waits on I/O", fontsize=10)
+        axis.set_xlabel("mean requests per second")
+        axis.grid(False)
+    axes[0].set_ylabel("share of time with traffic")
+    handles = [Patch(facecolor=platform_colour(key), label=f"{PLATFORM_LABELS[key]} cheapest")
+               for key in dict.fromkeys(names.values())]
+    handles.append(Patch(facecolor="white", edgecolor="0.5", hatch="//", label="? intervals overlap"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def _cell_patch(x: float, y: float, colour: str, sure: bool):
+    from matplotlib.patches import Rectangle
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=colour, alpha=0.85 if sure else 0.35,
+                     hatch=None if sure else "//", edgecolor="white", linewidth=1.5)
+
+
+# ---------------------------------------------------------------- an example export
+SAMPLE_START = "2026-11-02 09:00:00"
+
+
+def sample_export(duration_s: float = 1800.0, seed: int = SEED) -> str:
+    """A made-up CloudWatch Logs Insights export (`@timestamp,@message`, one request per row) of bursty
+    traffic at about 1 request per second: what the lab's sample file holds, to show the format."""
+    from datetime import datetime, timedelta
+
+    times = shape_arrivals("bursts", 1.0).times(np.random.default_rng(seed), duration_s)
+    start = datetime.fromisoformat(SAMPLE_START)
+    lines = ['"@timestamp","@message"']
+    for k, t in enumerate(times):
+        stamp = (start + timedelta(seconds=round(float(t), 3))).isoformat(sep=" ", timespec="milliseconds")
+        lines.append(f'"{stamp}","GET /orders/{k % 97}"')
+    return "\n".join(lines) + "\n"

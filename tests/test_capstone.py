@@ -1,0 +1,127 @@
+"""The capstone: your traffic on three platforms (sim.experiments.capstone) and its panel (sim.panels.capstone)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.experiments import capstone
+from sim.panels import PANELS
+from sim.panels import capstone as lab
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_labs_sample_file_is_what_sample_export_makes():
+    assert (ROOT / "labs" / "data" / "sample_requests.csv").read_text() == capstone.sample_export()
+
+
+def test_the_sample_reads_back_to_the_arrivals_it_was_made_from():
+    workload = capstone.workload_from_csv(ROOT / "labs" / "data" / "sample_requests.csv")
+    made = capstone.shape_arrivals("bursts", 1.0).times(np.random.default_rng(capstone.SEED), 1800.0)
+    assert workload.arrivals.timestamps_s == pytest.approx(np.round(made, 3) - np.round(made, 3)[0], abs=1e-6)
+
+
+def test_verdict_has_one_column_per_platform_and_agrees_with_the_runs():
+    workload = capstone.shape_workload("steady", 5.0, duration_s=600.0)
+    table = capstone.verdict(workload)
+    assert list(table.columns) == ["Lambda", "Cloud Run", "Lambda MI"]
+    assert list(table.index) == list(capstone.VERDICT_ROWS)
+    requests = table.loc["requests"].astype(int)
+    assert requests.nunique() == 1 and abs(requests.iloc[0] - 3000) < 4 * np.sqrt(3000)   # same arrivals
+    # Lambda holds one DB connection per environment; Cloud Run and LMI a pool of 5 per instance.
+    assert table.loc["peak DB connections", "Lambda"] == table.loc["peak instances", "Lambda"]
+    assert table.loc["peak DB connections", "Cloud Run"] == 5 * table.loc["peak instances", "Cloud Run"]
+    assert table.loc["cold-start share", "Lambda MI"] == 0
+    # The LMI bill is its 3-instance minimum fleet of m7g.large plus 15% plus requests, for a 30-day month.
+    fleet_usd = 3 * 0.0816 * 1.15 * 24 * 30
+    assert table.loc["monthly cost (USD)", "Lambda MI"] == pytest.approx(fleet_usd + 0.2e-6 * 5 * 86_400 * 30, rel=0.01)
+    assert capstone.verdict_text(table).startswith("Cheapest: ")
+
+
+def test_verdict_text_names_the_cheapest_and_the_throttled():
+    table = pd.DataFrame({"A": [10.0, 500.0, 0.02, "2026-01-01"], "B": [20.0, 100.0, 0.0, "2026-01-01"]},
+                         index=["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"])
+    text = capstone.verdict_text(table)
+    assert "Cheapest: A ($10.00 a month, prices as of 2026-01-01)" in text
+    assert "Lowest p99: B (100 ms)" in text and "Throttled: A (2.0%)" in text
+
+
+def _table(costs: dict[tuple, list[float]]) -> pd.DataFrame:
+    rows = []
+    for (rate, config), values in costs.items():
+        for k, usd in enumerate(values):
+            rows.append({"rate_per_s": rate, "on_fraction": 1.0, "io_share": 0.5, "replication": k, "seed": k,
+                         "config": config, "monthly_usd": usd})
+    return pd.DataFrame(rows)
+
+
+def test_map_cells_is_sure_only_when_the_intervals_separate():
+    table = _table({(1.0, "X"): [10.0, 10.1, 9.9], (1.0, "Y"): [20.0, 20.2, 19.8],     # far apart: sure
+                    (2.0, "X"): [10.0, 12.0, 8.0], (2.0, "Y"): [11.0, 13.0, 9.0]})     # overlapping: not sure
+    cells = capstone.map_cells(table).set_index("rate_per_s")
+    assert cells.loc[1.0, "cheapest"] == "X" and cells.loc[1.0, "sure"]
+    assert cells.loc[1.0, "factor"] == pytest.approx(2.0)
+    assert cells.loc[2.0, "cheapest"] == "X" and not cells.loc[2.0, "sure"]
+    assert cells.loc[2.0, "factor"] == pytest.approx(1.1)
+
+
+def test_decision_map_is_the_same_serially_and_on_a_process_pool():
+    serial = capstone.decision_map(0.5, on_fractions=(1.0,), io_shares=(0.9,), replications=2, executor=None)
+    pooled = capstone.decision_map(0.5, on_fractions=(1.0,), io_shares=(0.9,), replications=2)
+    pd.testing.assert_frame_equal(serial, pooled)
+    assert len(serial) == 3 * 2 * 3                      # rates x replications x platforms
+    assert sorted(serial["rate_per_s"].unique()) == [0.05, 0.5, 5.0]
+
+
+@pytest.mark.parametrize("shape", capstone.SHAPES)
+def test_every_shape_has_the_mean_rate_asked_for(shape):
+    arrivals = capstone.shape_arrivals(shape, 2.0)
+    window = 86_400.0 if shape == "daily cycle" else 1800.0
+    assert arrivals.expected_count(window) / window == pytest.approx(2.0 if shape != "spike" else
+                                                                   2.0 * (1 + 4 * 120 / 1800), rel=0.01)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"shape": "weekly"}, "shape"), ({"mean_rate_per_s": 0}, "mean_rate_per_s"),
+                                          ({"cpu_ms": -1}, "cpu_ms"), ({"io_ms": 1e9}, "io_ms")])
+def test_bad_settings_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        capstone.shape_workload(**kwargs)
+
+
+# ---------------------------------------------------------------- the panel, headless
+def test_panel_at_defaults_shows_the_verdict_of_run():
+    panel = PANELS["capstone"]()
+    assert panel.status == "ok"
+    pd.testing.assert_frame_equal(panel.table(), lab.run())
+
+
+def test_pasted_timestamps_take_precedence_and_an_upload_over_them():
+    panel = PANELS["capstone"]()
+    panel.controls["pasted"].value = "\n".join(str(0.5 * k) for k in range(40))
+    assert panel.status == "ok" and panel.table().loc["requests"].tolist() == [40, 40, 40]
+    upload = ({"name": "t.csv", "type": "text/csv", "size": 9, "content": memoryview(b"t\n1\n2\n3\n"),
+               "last_modified": datetime(2026, 11, 27, tzinfo=timezone.utc)},)
+    panel.controls["upload"].value = upload
+    assert panel.table().loc["requests"].tolist() == [3, 3, 3]
+
+
+def test_a_bad_row_shows_its_line_number_and_over_cap_settings_do_not_run():
+    panel = PANELS["capstone"]()
+    panel.controls["pasted"].value = "when\n2026-11-27T10:00:00Z\nnoon\n"
+    assert panel.status == "invalid" and "line 3" in panel.message
+    panel.controls["pasted"].value = ""
+    panel.controls["mean_rate_per_s"].value = 50.0
+    panel.controls["duration_min"].value = 120.0
+    assert panel.status == "over_cap" and "360,000 requests" in panel.message
+    assert panel.result is None
+
+
+def test_more_io_per_request_raises_cloud_runs_advantage_over_lambda():
+    cheap_io = lab.run(io_ms=20.0)
+    heavy_io = lab.run(io_ms=800.0)
+    ratio = lambda t: t.loc["monthly cost (USD)", "Lambda"] / t.loc["monthly cost (USD)", "Cloud Run"]
+    assert ratio(heavy_io) > ratio(cheap_io)
