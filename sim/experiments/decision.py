@@ -18,8 +18,8 @@ from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from .. import _check
-from ..arrivals import Replay, Spike
-from ..config import CloudRunConfig, LambdaConfig
+from ..arrivals import Poisson, Replay, Spike
+from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential
 from ..plotting import new_figure, platform_colour, styled
 from ..run import simulate
@@ -128,7 +128,8 @@ CYCLE_S = 3600.0
 #: Two requests of 200 ms of work on one vCPU: mostly computing, or mostly waiting on I/O.
 PROFILES = (("CPU-heavy: 160 ms CPU + 40 ms I/O", Exponential(mean_ms=160.0), Exponential(mean_ms=40.0)),
             ("I/O-heavy: 20 ms CPU + 180 ms I/O", Exponential(mean_ms=20.0), Exponential(mean_ms=180.0)))
-MAP_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
+MAP_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
+               LambdaManagedInstancesConfig(name="Lambda MI"))
 #: Invocation-rate bands of Azure Functions apps, Serverless in the Wild (facts.md s.7 and s.9):
 #: (upper bound in requests per hour, share of apps, label).
 SITW_BANDS = ((1.0, 0.45, "≤ 1/hour"), (60.0, 0.36, "1/hour–1/minute"), (3600.0, 0.16, "1/minute–1/second"),
@@ -181,6 +182,11 @@ def compare_cells(df: pd.DataFrame) -> pd.DataFrame:
     cells["cheaper"] = np.where(cells["cost_ratio"] > 1, "Lambda", "Cloud Run")
     cells["faster_p99"] = np.where(cells["p99_ratio"] > 1, "Lambda", "Cloud Run")
     cells["throttled"] = (cells["throttle_rate_lambda"] > 0.01) | (cells["throttle_rate_cloudrun"] > 0.01)
+    if "monthly_usd_lmi" in cells:   # the third option: cheapest of all three, and LMI against the better of the two
+        costs = cells[["monthly_usd_lambda", "monthly_usd_cloudrun", "monthly_usd_lmi"]]
+        cells["cheapest"] = costs.idxmin(axis=1).map({"monthly_usd_lambda": "Lambda", "monthly_usd_cloudrun": "Cloud Run",
+                                                       "monthly_usd_lmi": "Lambda MI"})
+        cells["lmi_cost_ratio"] = cells["monthly_usd_lmi"] / costs[["monthly_usd_lambda", "monthly_usd_cloudrun"]].min(axis=1)
     return cells
 
 
@@ -232,7 +238,8 @@ def _rate_label(rate_per_hour: float) -> str:
 def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Figure:
     """Small multiples, one heatmap per request profile: columns are mean rates, rows burstiness (steady at
     the bottom). Colour and label say which platform is cheaper (metric="cost") or has the lower p99
-    (metric="p99"), and by what factor; cells where either platform refused more than 1% are marked "429"."""
+    (metric="p99"), and by what factor; cells where either platform refused more than 1% are marked "429",
+    and cells where Lambda Managed Instances are cheaper than both (when the map ran them) "MI cheapest"."""
     _check.choice("metric", metric, ("cost", "p99"))
     column = "cost_ratio" if metric == "cost" else "p99_ratio"
     profiles = list(dict.fromkeys(cells["profile"]))
@@ -255,12 +262,19 @@ def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Fig
         throttled = (cells[cells["profile"] == profile]
                      .pivot_table(index="on_fraction", columns="rate_per_hour", values="throttled")
                      .reindex(index=fractions, columns=rates))
+        lmi_cheapest = None
+        if "cheapest" in cells:
+            lmi_cheapest = (cells[cells["profile"] == profile].assign(mi=lambda d: d["cheapest"] == "Lambda MI")
+                            .pivot_table(index="on_fraction", columns="rate_per_hour", values="mi")
+                            .reindex(index=fractions, columns=rates).astype(bool))
         log_ratio = np.log2(grid.to_numpy(dtype=float))
         image = panel.imshow(log_ratio, cmap=_platform_colormap(), norm=norm, origin="lower", aspect="auto")
         for (row, col), value in np.ndenumerate(grid.to_numpy(dtype=float)):
             winner = "L" if value > 1 else "CR"
             factor = value if value > 1 else 1 / value
             text = f"{winner} {factor:.1f}×" + ("\n429" if throttled.iat[row, col] else "")
+            if lmi_cheapest is not None and lmi_cheapest.iat[row, col]:
+                text += "\nMI cheapest"
             panel.text(col, row, text, ha="center", va="center", fontsize=9.5, color="#111111")
         panel.set_xticks(range(len(rates)), [_rate_label(r) for r in rates], fontsize=9)
         panel.set_yticks(range(len(fractions)), [f"{f:.0%}" for f in fractions], fontsize=9)
@@ -283,6 +297,35 @@ def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Fig
     bar.set_ticks(ticks, labels=[f"{2 ** abs(t):g}×" for t in ticks])
     bar.set_label(f"← Cloud Run {what}          Lambda {what} →", fontsize=10)
     return fig
+
+
+# ---------------------------------------------------------------- the third option on two standard workloads
+#: The book's standard steady and bursty workloads for the three-way comparison: I/O-heavy requests
+#: (20 ms CPU + 180 ms I/O, exponential) for 30 minutes at 20 requests per second, steady, or with a spike
+#: to 20 times that for 5 minutes, 10 minutes in (traffic that more than doubles within seconds).
+STANDARD_RATE_PER_S, STANDARD_WINDOW_S = 20.0, 1800.0
+STANDARD_SPIKE = Spike(base_rate_per_s=STANDARD_RATE_PER_S, spike_rate_per_s=20 * STANDARD_RATE_PER_S,
+                       spike_start_s=600.0, spike_duration_s=300.0)
+
+
+def three_way(seed: int = SEED) -> pd.DataFrame:
+    """The standard steady and bursty workloads on Lambda, Cloud Run and Lambda Managed Instances: one row
+    per (workload, platform) with the capstone's verdict figures (monthly cost, p50/p99, throttles, peaks)."""
+    from .capstone import verdict, work
+    cpu, io = work(20.0, 180.0)
+    rows = []
+    for label, arrivals in (("steady", Poisson(rate_per_s=STANDARD_RATE_PER_S)), ("bursty", STANDARD_SPIKE)):
+        workload = Workload(arrivals, duration_s=STANDARD_WINDOW_S, cpu_ms=cpu, io_ms=io)
+        table = verdict(workload, MAP_CONFIGS, seed)
+        for platform in table.columns:
+            rows.append({"workload": label, "platform": platform, **table[platform].to_dict()})
+    return pd.DataFrame(rows)
+
+
+def three_way_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """The three-way comparison as a table: workloads and platforms as rows, the decision figures as columns."""
+    keep = ["monthly cost (USD)", "p50 latency (ms)", "p99 latency (ms)", "throttled share", "peak instances"]
+    return rows.set_index(["workload", "platform"])[keep]
 
 
 # ---------------------------------------------------------------- your own traffic
