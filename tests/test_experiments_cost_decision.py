@@ -157,3 +157,28 @@ def test_conservation_littles_law_and_capacity_hold_on_every_law_run():
 def test_erlang_b_points_agree_with_theory_within_four_standard_errors():
     points = assumptions.erlang_b_points(offered_loads=(2.0, 5.0), n_requests=5_000)
     assert (np.abs(points["simulated"] - points["oracle"]) <= 4 * points["se"]).all()
+
+
+def test_three_way_lmi_pays_its_fleet_when_steady_and_throttles_the_spike():
+    from sim.billing import lmi_cost_rate_per_s
+    rows = decision.three_way(seed=decision.SEED).set_index(["workload", "platform"])
+    floor_usd = lmi_cost_rate_per_s(3) * 30 * 86_400          # three m7g.large + 15%, a 30-day month
+    steady = rows.loc[("steady", "Lambda MI")]
+    assert steady["monthly cost (USD)"] >= floor_usd
+    assert steady["throttled share"] == 0 and steady["cold-start share"] == 0
+    # A twentyfold spike within seconds outgrows a scaler that may only double the fleet in 5 minutes...
+    assert rows.loc[("bursty", "Lambda MI"), "throttled share"] > 0.01
+    # ...while Lambda and Cloud Run scale per request and refuse nothing.
+    for platform in ("Lambda", "Cloud Run"):
+        assert rows.loc[("bursty", platform), "throttled share"] == 0
+    assert rows.loc[("bursty", "Lambda"), "peak instances"] > rows.loc[("steady", "Lambda"), "peak instances"]
+
+
+def test_map_cells_name_the_cheapest_of_three():
+    runs = decision.decision_map(rates_per_hour=(100.0,), on_fractions=(1.0,), profiles=decision.PROFILES[1:],
+                                 target_requests=200)
+    cells = decision.compare_cells(runs)
+    costs = runs.set_index("platform")["monthly_usd"]
+    names = {"lambda": "Lambda", "cloudrun": "Cloud Run", "lmi": "Lambda MI"}
+    assert cells["cheapest"].iloc[0] == names[costs.idxmin()]
+    assert cells["lmi_cost_ratio"].iloc[0] == pytest.approx(costs["lmi"] / min(costs["lambda"], costs["cloudrun"]))
