@@ -261,16 +261,15 @@ def notebook_panels() -> list[tuple[str, object]]:
 
 
 def registry_panels() -> list[tuple[str, object]]:
-    """Panels from a `sim.widgets.PANELS` registry, if there is one: name -> Panel or a factory of one."""
-    from sim import widgets
-    registry = getattr(widgets, "PANELS", None)
-    if not registry:
+    """The labs' panels from the `sim.panels.PANELS` registry (name -> factory of a Panel), at their defaults."""
+    try:
+        from sim.panels import PANELS
+    except ImportError:
         return []
-    items = registry.items() if hasattr(registry, "items") else ((getattr(p, "__name__", str(p)), p) for p in registry)
     out = []
     with contextlib.redirect_stdout(io.StringIO()):
-        for name, entry in items:
-            panel = entry if hasattr(entry, "_redraw") else entry()
+        for name, factory in PANELS.items():
+            panel = factory if hasattr(factory, "_redraw") else factory()
             out.append((f"PANELS[{name!r}]", panel))
     return out
 
@@ -282,10 +281,11 @@ def render_png(figure) -> None:
 
 def bench_panels(runs: int) -> list[dict]:
     """Median time of each panel's callback (Panel._redraw) at its default settings: the simulation
-    alone (`run`), the callback as called (run, show, display), and the callback plus the PNG that the
-    notebook's inline backend renders from the figure (outside a kernel, display() renders nothing)."""
+    alone (`run`), the callback as called (run, table if the panel has one, figure, display), and the
+    callback plus the PNG that the notebook's inline backend renders from the figure (outside a kernel,
+    display() renders nothing). Panels: those the chapters build, then the labs' `sim.panels.PANELS`."""
     out = []
-    panels = registry_panels() or notebook_panels()
+    panels = notebook_panels() + registry_panels()
     for name, panel in panels:
         show = panel.show
         values = panel.values()
