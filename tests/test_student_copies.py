@@ -45,7 +45,7 @@ SAMPLE = _lab(
     _md("# Lab 9: a sample"),
     _code("x = 1"),
     _md("**Think!** Why is the sky blue?"),
-    _md("```{dropdown} Answer\nRayleigh scattering, {glue:text}`sky_share:.0%` of it.\n```", "solution"),
+    _md("```{dropdown} Answer\nRayleigh scattering, {glue:text}`sky_share:.0%` of it, {glue:text}`sky_word`.\n```", "solution"),
     _md("**Exercise 9.1** Print 42."),
     _code("print(6 * 7)", "solution", exercise="9.1"),
     _md("**Exercise 9.2** Double it."),
@@ -73,6 +73,7 @@ def test_answer_key_pairs_questions_with_answers_and_points_glue_at_the_lab():
     key = copies.answer_key(SAMPLE, Path("labs/09_sample.ipynb"), "Lab 9")
     assert key.index("Why is the sky blue?") < key.index("Rayleigh") < key.index("Print 42.") < key.index("print(6 * 7)")
     assert "{glue:text}`../../labs/09_sample.ipynb::sky_share:.0%`" in key
+    assert "{glue:text}`../../labs/09_sample.ipynb::sky_word:s`" in key     # myst-nb needs the spec after path::key
     assert key.count("```python") == 2
 
 

@@ -98,8 +98,14 @@ def exercises(nb) -> dict[str, dict]:
 
 
 def _point_glue_at(text: str, notebook: str) -> str:
-    """Make `{glue:text}`key`` in an answer read the key from the lab's notebook."""
-    return GLUE_ROLE.sub(lambda m: f"{{glue{m.group(1) or ''}}}`{notebook}::{m.group(2)}{m.group(3) or ''}`", text)
+    """Make `{glue:text}`key`` in an answer read the key from the lab's notebook. A glue:text role always gets a
+    format spec (`:s` by default): myst-nb splits `path::key` at its last colon, so without one it would misread it."""
+    def point(m) -> str:
+        role, key, spec = m.group(1) or "", m.group(2), m.group(3) or ""
+        if role == ":text" and not spec:
+            spec = ":s"
+        return f"{{glue{role}}}`{notebook}::{key}{spec}`"
+    return GLUE_ROLE.sub(point, text)
 
 
 def answer_key(nb, lab: Path, title: str) -> str:
@@ -112,8 +118,9 @@ def answer_key(nb, lab: Path, title: str) -> str:
     for cell in nb.cells:
         if is_solution(cell):
             if previous is not None and previous.cell_type == "markdown" and not is_solution(previous):
-                lines += ["```{admonition} In the lab", ":class: note", _point_glue_at(previous.source.strip(), notebook),
-                          "```", ""]
+                # Four backticks, so that a question which is itself a fenced admonition nests inside.
+                lines += ["````{admonition} In the lab", ":class: note", _point_glue_at(previous.source.strip(), notebook),
+                          "````", ""]
             if cell.cell_type == "markdown":
                 lines += [_point_glue_at(cell.source.strip(), notebook), ""]
             else:
