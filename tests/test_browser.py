@@ -203,7 +203,8 @@ def test_page_loads_with_its_images_glue_and_widgets_and_a_clean_console(visit, 
     figures = visit.page.locator("figure img").count()
     assert figures >= page.glue_figures, f"{page.html}: {page.glue_figures} glue figures in the source, {figures} shown"
 
-    glued = visit.page.locator(GLUED_SELECTOR).all_inner_texts()
+    # textContent, not innerText: a value inside a collapsed dropdown (a Think! answer) is hidden but present.
+    glued = visit.page.locator(GLUED_SELECTOR).evaluate_all("nodes => nodes.map(n => n.textContent)")
     empty = [i for i, text in enumerate(glued) if not text.strip()]
     assert not empty, f"{page.html}: glued values with no text (positions {empty})"
     filled = len(glued) - len(empty)
