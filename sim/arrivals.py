@@ -120,6 +120,30 @@ class OnOff(ArrivalProcess):
 
 
 @dataclass(frozen=True)
+class Growth(ArrivalProcess):
+    """Steady Poisson traffic at `base_rate_per_s` that grows linearly, from `start_s` over `ramp_s` seconds,
+    to `factor` times the base rate and stays there."""
+    base_rate_per_s: float
+    factor: float
+    start_s: float
+    ramp_s: float
+
+    def __post_init__(self):
+        _check.number("base_rate_per_s", self.base_rate_per_s, low=0)
+        _check.number("factor", self.factor, low=0)
+        _check.number("start_s", self.start_s, low=0)
+        _check.number("ramp_s", self.ramp_s, low=0, low_open=True)
+
+    def rate_at(self, t_s):
+        done = np.clip((np.asarray(t_s, dtype=float) - self.start_s) / self.ramp_s, 0.0, 1.0)
+        return self.base_rate_per_s * (1.0 + (self.factor - 1.0) * done)
+
+    @property
+    def peak_rate_per_s(self):
+        return float(self.base_rate_per_s * max(1.0, self.factor))
+
+
+@dataclass(frozen=True)
 class Spike(ArrivalProcess):
     """A steady base rate with one spike of `spike_rate_per_s` lasting `spike_duration_s`."""
     base_rate_per_s: float

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sim import Fixed, LambdaManagedInstancesConfig, Poisson, Workload
+from sim import Fixed, Growth, LambdaManagedInstancesConfig, Poisson, Workload
 from sim.experiments import managed_instances as mi
 
 EC2_M7G_LARGE_HOURLY_USD = 0.0816    # facts.md s.10 (us-east-1, on-demand)
@@ -106,7 +106,7 @@ def test_steady_display_has_one_row_per_rate_and_names_the_cheapest(steady):
 
 # ---------------------------------------------------------------- growth
 def test_growth_traffic_ramps_linearly_from_the_base_rate_to_factor_times_it():
-    arrivals = mi.Growth(base_rate_per_s=50.0, factor=4.0, start_s=120.0, ramp_s=60.0)
+    arrivals = Growth(base_rate_per_s=50.0, factor=4.0, start_s=120.0, ramp_s=60.0)
     np.testing.assert_allclose(arrivals.rate_at(np.array([0.0, 120.0, 150.0, 180.0, 500.0])),
                                [50.0, 50.0, 125.0, 200.0, 200.0])
     assert arrivals.peak_rate_per_s == 200.0

@@ -166,3 +166,11 @@ def test_error_message_gives_value_and_allowed_range():
 def test_public_names_are_exported():
     for name in sim.__all__:
         assert hasattr(sim, name)
+
+
+def test_growth_ramps_linearly_to_its_factor():
+    from sim import Growth
+    g = Growth(base_rate_per_s=10.0, factor=3.0, start_s=100.0, ramp_s=50.0)
+    assert g.rate_at([0.0, 100.0, 125.0, 150.0, 1000.0]).tolist() == [10.0, 10.0, 20.0, 30.0, 30.0]
+    with pytest.raises(ValueError, match="ramp_s"):
+        Growth(base_rate_per_s=10.0, factor=3.0, start_s=0.0, ramp_s=0.0)

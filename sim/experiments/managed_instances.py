@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import _check
-from ..arrivals import ArrivalProcess
+from ..arrivals import Growth
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, STYLE, platform_colour, platform_key, styled
@@ -195,30 +195,6 @@ def plot_steady_cost(summary: pd.DataFrame, ax=None) -> Figure:
 
 
 # ---------------------------------------------------------------- (b) growth from a warm steady state
-@dataclass(frozen=True)
-class Growth(ArrivalProcess):
-    """Steady Poisson traffic at `base_rate_per_s` that grows linearly, from `start_s` over `ramp_s` seconds,
-    to `factor` times the base rate and stays there."""
-    base_rate_per_s: float
-    factor: float
-    start_s: float
-    ramp_s: float
-
-    def __post_init__(self):
-        _check.number("base_rate_per_s", self.base_rate_per_s, low=0)
-        _check.number("factor", self.factor, low=0)
-        _check.number("start_s", self.start_s, low=0)
-        _check.number("ramp_s", self.ramp_s, low=0, low_open=True)
-
-    def rate_at(self, t_s):
-        done = np.clip((np.asarray(t_s, dtype=float) - self.start_s) / self.ramp_s, 0.0, 1.0)
-        return self.base_rate_per_s * (1.0 + (self.factor - 1.0) * done)
-
-    @property
-    def peak_rate_per_s(self):
-        return float(self.base_rate_per_s * max(1.0, self.factor))
-
-
 #: (label, growth factor, ramp length in s): within AWS's "doubling within five minutes", and beyond it.
 GROWTH_SCENARIOS = (("×2 over 5 minutes", 2.0, 300.0), ("×4 in 1 minute", 4.0, 60.0))
 #: A request with more CPU than in (a), so that the default fleet nears its CPU target at a modest rate.
