@@ -39,7 +39,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from sim import CloudRunConfig, Diurnal, Exponential, LambdaConfig, Poisson, Workload, simulate  # noqa: E402
+from sim import (CloudRunConfig, Diurnal, Exponential, LambdaConfig, LambdaManagedInstancesConfig, Poisson,  # noqa: E402
+                 Workload, simulate)  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 SEED = 1
@@ -91,6 +92,8 @@ def scenarios(quick: bool) -> list[dict]:
                     "workload": standard_workload(n), "config": LambdaConfig()})
         out.append({"name": f"cloudrun standard {label}", "group": "standard", "n": n,
                     "workload": standard_workload(n), "config": CloudRunConfig()})
+        out.append({"name": f"lmi standard {label}", "group": "standard", "n": n,
+                    "workload": standard_workload(n), "config": LambdaManagedInstancesConfig()})
     if not quick:   # a month of daily-cycle traffic: Cloud Run's autoscaler ticks every 5 s all month
         for config in (LambdaConfig(), CloudRunConfig()):
             out.append({"name": f"{config.platform} month", "group": "month", "n": 1_036_800,
@@ -306,6 +309,21 @@ def bench_panels(runs: int) -> list[dict]:
     return out
 
 
+def bench_capstone_map() -> dict:
+    """Wall-clock time of the capstone's decision map at its defaults (18 cells x 3 replications x 3 platforms),
+    on the default local process pool and one after another in this process; wall time, because the work
+    runs in other processes. On a shared machine both move with the load; their ratio is the pool's speed-up."""
+    from sim.experiments import capstone
+    timings = {}
+    for label, executor in (("process_pool", "process"), ("serial", None)):
+        started = time.perf_counter()
+        table = capstone.decision_map(2.0, replications=3, executor=executor)
+        timings[f"{label}_wall_s"] = time.perf_counter() - started
+    timings["runs"] = int(len(table) // len(capstone.CONFIGS))
+    timings["pool_speedup"] = timings["serial_wall_s"] / timings["process_pool_wall_s"]
+    return timings
+
+
 def _rendered(figure):
     render_png(figure)
     return figure
@@ -403,8 +421,13 @@ def main(argv=None) -> int:
     memory = [peak_memory(spec) for spec in scenarios(True) if spec["group"] == "standard"
               and (not args.only or args.only in spec["name"])]
     panels = [] if args.no_panels else bench_panels(panel_runs)
+    capstone_map = None if args.no_panels else bench_capstone_map()
     checks = check_targets(rows, panels) if rows else []
     print_report(rows, panels, checks, memory)
+    if capstone_map:
+        print(f"\ncapstone decision map ({capstone_map['runs']} simulations of 3 platforms): "
+              f"{capstone_map['process_pool_wall_s']:.1f} s on the process pool, {capstone_map['serial_wall_s']:.1f} s "
+              f"serially (speed-up {capstone_map['pool_speedup']:.2f}x on {os.cpu_count()} cores)")
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "git": git_state(),
@@ -412,7 +435,7 @@ def main(argv=None) -> int:
         "python": platform.python_version(), "simpy": simpy.__version__, "numpy": np.__version__,
         "cpus": os.cpu_count(), "load_average": list(os.getloadavg()),
         "bench_wall_s": time.time() - started,
-        "scenarios": rows, "memory": memory, "panels": panels, "targets": checks,
+        "scenarios": rows, "memory": memory, "panels": panels, "capstone_map": capstone_map, "targets": checks,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
