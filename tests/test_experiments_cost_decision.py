@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import CloudRunConfig, LambdaConfig
+from sim import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from sim.experiments import assumptions, concurrency_cost as cc, decision
 
 
@@ -132,7 +132,7 @@ def test_map_cells_say_which_platform_is_cheaper_and_by_how_much():
 
 
 def test_every_config_field_is_documented_with_its_real_default():
-    for cls in (LambdaConfig, CloudRunConfig):
+    for cls in (LambdaConfig, CloudRunConfig, LambdaManagedInstancesConfig):
         table = assumptions.config_table(cls)
         assert list(table["parameter"]) == [f.name for f in dataclasses.fields(cls)]
     lam = assumptions.config_table(LambdaConfig).set_index("parameter")
@@ -140,6 +140,9 @@ def test_every_config_field_is_documented_with_its_real_default():
     assert "UNVERIFIED" in lam.loc["keep_alive_s", "status"]
     with pytest.raises(ValueError, match="missing"):
         assumptions.config_table(LambdaConfig, {"name": ("", "", "")})
+    lmi = assumptions.config_table(LambdaManagedInstancesConfig).set_index("parameter")
+    assert lmi.loc["min_instances", "default"] == "3" and "UNVERIFIED" in lmi.loc["min_instances", "status"]
+    assert "ASSUMPTION" in lmi.loc["instance_launch_s", "status"]
 
 
 def test_the_published_lambda_examples_are_reproduced_to_the_cent():

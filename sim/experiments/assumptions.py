@@ -20,7 +20,7 @@ from .. import theory, validation
 from ..arrivals import OnOff, Poisson
 from ..billing import busy_slices, lambda_cost
 from ..coldstart import CLOUD_RUN_PROFILES, LAMBDA_INIT_CAP_MS, LAMBDA_PROFILES
-from ..config import CloudRunConfig, LambdaConfig
+from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, LogNormal
 from ..plotting import platform_colour, styled
 from ..prices import LAMBDA, price_table
@@ -89,11 +89,40 @@ CLOUDRUN_SOURCES = {
 }
 
 
+LMI_SOURCES = {
+    "name": ("label in tables and figures", "-", "not a platform setting"),
+    "runtime": ("sets the default concurrency per vCPU", "facts.md s.10 (Python 16, Node.js 64, Java/.NET 32)",
+                "confirmed (secondary)"),
+    "concurrency_per_vcpu": ("requests one vCPU's worth of environment accepts at once (None: the runtime's)",
+                             "facts.md s.10", "confirmed (secondary)"),
+    "instance_type": ("EC2 type of the fleet: vCPUs, memory, on-demand price", "facts.md s.10 (EC2 prices, June 2026)",
+                      "prices confirmed (secondary); the m7g.large default is the book's ASSUMPTION"),
+    "min_instances": ("instances always running (never scales to zero)", "facts.md s.10 (AWS cost guidance)",
+                      "UNVERIFIED: the 3-instance minimum is not in AWS's documentation"),
+    "max_instances": ("most instances at once", "-", "ASSUMPTION: a user cap; no published default"),
+    "target_cpu_utilization": ("CPU the scaler aims at", "facts.md s.10 (settable, or left to Lambda)",
+                               "ASSUMPTION: AWS publishes no default; 0.5 is the book's"),
+    "scale_growth_factor": ("most the fleet may grow within the growth window", "facts.md s.10 ('doubling within five minutes')",
+                            "confirmed as AWS's guidance; how AWS enforces it is not published"),
+    "scale_growth_window_s": ("the growth window", "facts.md s.10 (five minutes)", "confirmed"),
+    "scaler_period_s": ("how often the scaler re-evaluates", "-", "ASSUMPTION"),
+    "scaler_window_s": ("CPU averaged over this window", "-", "ASSUMPTION"),
+    "scale_in_cooldown_s": ("no scale-in this long after a scale-out", "-", "ASSUMPTION"),
+    "instance_launch_s": ("a new instance takes this long to serve", "not in facts.md", "ASSUMPTION: not published"),
+    "request_timeout_s": ("handler time limit", "facts.md s.3 (maximum 900 s)", "confirmed"),
+    "connections_per_instance": ("database pool size of one instance", "-",
+                                 "the app's design choice, not a platform fact"),
+}
+
+SOURCES = {LambdaConfig: LAMBDA_SOURCES, CloudRunConfig: CLOUDRUN_SOURCES, LambdaManagedInstancesConfig: LMI_SOURCES}
+
+
 def config_table(config_cls, sources: dict | None = None) -> pd.DataFrame:
     """Every field of a config dataclass with its default, meaning, source and status (from `sources`)."""
-    if config_cls not in (LambdaConfig, CloudRunConfig):
-        raise ValueError(f"config_cls={config_cls!r} is not allowed; expected LambdaConfig or CloudRunConfig")
-    sources = sources or (LAMBDA_SOURCES if config_cls is LambdaConfig else CLOUDRUN_SOURCES)
+    if config_cls not in SOURCES:
+        raise ValueError(f"config_cls={config_cls!r} is not allowed; expected one of "
+                         f"{', '.join(c.__name__ for c in SOURCES)}")
+    sources = sources or SOURCES[config_cls]
     fields = dataclasses.fields(config_cls)
     missing = [f.name for f in fields if f.name not in sources]
     extra = sorted(set(sources) - {f.name for f in fields})
@@ -144,7 +173,7 @@ def prices() -> pd.DataFrame:
 
 def simplifications() -> pd.DataFrame:
     """What the model does where the platforms' behaviour is simplified or unknown, and what that means."""
-    lam, run = LambdaConfig(), CloudRunConfig()
+    lam, run, lmi = LambdaConfig(), CloudRunConfig(), LambdaManagedInstancesConfig()
     rows = [
         ("Lambda dispatch", f"an arriving request takes the {lam.dispatch.replace('_', '-')} idle environment "
          "(also: oldest-idle-first, random)",
@@ -173,6 +202,18 @@ def simplifications() -> pd.DataFrame:
         ("Shutdown", "shutdown time is neither simulated nor billed", "Cloud Run bills shutdown (facts.md s.5)"),
         ("Free tiers", "off unless asked for; bills are list prices, Tier 1 (Cloud Run), us-east-1 (Lambda)",
          "free tiers are per account per month, not per service"),
+        ("Managed Instances hosts", "one EC2 instance is one pool of concurrency_per_vcpu x vCPUs request slots "
+         "sharing its vCPUs", "LMI runs several execution environments per instance; their memory, the OS and "
+         "the Lambda agent's CPU are not modelled"),
+        ("Managed Instances scaler", f"every {lmi.scaler_period_s:g} s: ceil(average busy vCPUs over "
+         f"{lmi.scaler_window_s:g} s / ({lmi.target_cpu_utilization:.0%} x vCPUs)) instances, never more than "
+         f"{lmi.scale_growth_factor:g}x the smallest fleet of the last {lmi.scale_growth_window_s:g} s; "
+         f"new instances serve after {lmi.instance_launch_s:g} s",
+         "AWS publishes the doubling-in-5-minutes guidance (facts.md s.10), not the algorithm; period, window, "
+         "target and launch time are assumptions"),
+        ("Managed Instances bill", "instances billed per second from launch at the EC2 on-demand price, plus 15%, "
+         "plus the request fee", "Savings Plans and Reserved Instances apply to the EC2 part and are not modelled; "
+         "the 3-instance minimum fleet is UNVERIFIED (facts.md s.10)"),
     ]
     return pd.DataFrame(rows, columns=["topic", "what the model does", "why it matters"])
 
