@@ -186,3 +186,19 @@ def test_a_third_config_adds_a_third_column():
     configs = (*deployment_shape.CONFIGS, LambdaConfig(name="Lambda, 2 GB", memory_mb=2048))
     panel = build("deployment_shape", configs=configs)
     assert list(panel.table().columns) == ["Lambda", "Cloud Run", "Lambda, 2 GB"]
+
+
+def test_lab3_panels_carry_lambda_managed_instances_as_a_third_column():
+    from sim.billing import lmi_cost_rate_per_s
+    from sim.panels import concurrency_cost as cc
+    burst = cc.run_concurrency()
+    assert list(burst.columns)[-1] == "Lambda MI, 2 vCPU"
+    assert burst.loc["cold starts", "Lambda MI, 2 vCPU"] == 0                 # the fleet runs before the spike
+    assert burst.loc["environments / instances started", "Lambda MI, 2 vCPU"] == 3
+    traffic = cc.run_traffic()
+    floor_usd = lmi_cost_rate_per_s(3) * 30 * 86_400
+    assert traffic.loc["per 30-day month (USD)", "Lambda MI"] >= round(floor_usd, 2)
+    # Burstier traffic at the same mean changes nothing for a fleet that never scales down below its minimum.
+    bursty = cc.run_traffic(on_fraction=0.03)
+    assert bursty.loc["per 30-day month (USD)", "Lambda MI"] == pytest.approx(
+        traffic.loc["per 30-day month (USD)", "Lambda MI"], rel=0.01)

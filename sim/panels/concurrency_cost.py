@@ -15,10 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .. import _check, widgets
 from ..arrivals import Spike
-from ..config import CloudRunConfig, LambdaConfig
+from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
@@ -29,8 +30,10 @@ SEED = 1
 
 # ---------------------------------------------------------------- (a) a burst against the concurrency cap
 #: One full vCPU on both: Lambda at 1,769 MB (facts.md s.3) and a 1-vCPU Cloud Run instance; Go starts fast.
+#: Lambda Managed Instances run their default fleet (3 m7g.large, 2 vCPUs each; Python: 16 requests per vCPU).
 CONCURRENCY_CONFIGS = (LambdaConfig(name="Lambda, 1 vCPU", memory_mb=1769, runtime="go"),
-                       CloudRunConfig(name="Cloud Run, 1 vCPU", runtime="go"))
+                       CloudRunConfig(name="Cloud Run, 1 vCPU", runtime="go"),
+                       LambdaManagedInstancesConfig(name="Lambda MI, 2 vCPU"))
 BASE_RATE_PER_S, SPIKE_START_S, SPIKE_DURATION_S, BURST_DURATION_S = 1.0, 30.0, 20.0, 120.0
 CONCURRENCY_DEFAULTS = {"spike_rate_per_s": 100.0, "cpu_ms": 20.0, "io_ms": 100.0,
                         "max_concurrency": CloudRunConfig().max_concurrency}
@@ -109,7 +112,8 @@ def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int
 
 
 # ---------------------------------------------------------------- (b) cost against the traffic's shape
-TRAFFIC_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
+TRAFFIC_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
+                   LambdaManagedInstancesConfig(name="Lambda MI"))
 #: Traffic arrives during the first on_fraction of each CYCLE_S-second cycle; CYCLES cycles are simulated.
 CYCLE_S, CYCLES = 600.0, 3
 TRAFFIC_CPU_MS = 20.0
@@ -208,7 +212,8 @@ def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL
 
 def plot_cost_sweep(summary: pd.DataFrame, ax=None) -> Figure:
     """A `sim.sweep.summarise` of `traffic_point` runs: mean monthly cost (95% interval as error bars) against the
-    share of each cycle with traffic (burstier to the right), one panel per I/O share, one line per config."""
+    share of each cycle with traffic (burstier to the right), one panel per I/O share, one line per config.
+    The cost axis is logarithmic when the costs differ more than tenfold, so that every line stays readable."""
     rows = summary[summary["metric"] == "monthly_usd"]
     shares = sorted(rows["io_share"].unique())
     if ax is None:
@@ -232,10 +237,14 @@ def plot_cost_sweep(summary: pd.DataFrame, ax=None) -> Figure:
         panel.invert_xaxis()
         ticks = sorted(one["on_fraction"].unique() * 100)
         panel.set_xticks(ticks, [f"{t:g}%" for t in ticks])
+        if one["mean"].max() > 10 * one["mean"].min() > 0:   # e.g. a fixed fleet beside per-request bills
+            panel.set_yscale("log")
+            panel.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+        else:
+            panel.set_ylim(bottom=0)
         panel.minorticks_off()
-        panel.set_ylim(bottom=0)
         panel.set_xlabel("share of each cycle with traffic")
         panel.set_title(f"I/O share {share:.0%}", fontsize=11)
     axes[0].set_ylabel("USD per 30-day month")
-    axes[0].legend(loc="lower left", fontsize=9)
+    axes[-1].legend(loc="best", fontsize=9)
     return fig
