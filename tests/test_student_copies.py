@@ -56,7 +56,8 @@ SAMPLE = _lab(
 def test_student_copy_drops_answers_stubs_solutions_and_clears_outputs():
     student = copies.student_copy(SAMPLE)
     sources = [c.source for c in student.cells]
-    assert len(student.cells) == len(SAMPLE.cells) - 1          # the Think! answer is gone
+    assert len(student.cells) == len(SAMPLE.cells) - 1 + 1      # the Think! answer is gone, a note is added
+    assert student.cells[1].source == copies.STUDENT_NOTE
     assert not any("Rayleigh" in s for s in sources)
     stubs = [c for c in student.cells if "exercise" in c.metadata.get("tags", [])]
     assert [c.metadata["exercise"] for c in stubs] == ["9.1", "9.2"]

@@ -62,8 +62,14 @@ def stub_source(solution: str, exercise: str) -> str:
     return pattern.sub(lambda m: "\n".join(m.group(1) + line for line in stub.splitlines()), solution)
 
 
+STUDENT_NOTE = ("```{note}\nThis is the **student copy** of the lab: the answers to the Think! questions and the worked "
+                "solutions of the exercises are not in it, and each exercise cell raises `NotImplementedError` until "
+                "you replace it with your code. Run the cells from the top; your instructor has the answers.\n```")
+
+
 def student_copy(nb):
-    """The lab without its answers: solution markdown removed, solution code stubbed, no outputs."""
+    """The lab without its answers: solution markdown removed, solution code stubbed, no outputs, and a note
+    after the title saying so (the lab's own text mentions answers in dropdowns)."""
     student = copy.deepcopy(nb)
     cells = []
     for cell in student.cells:
@@ -79,6 +85,9 @@ def student_copy(nb):
             cell.outputs = []
             cell.execution_count = None
         cells.append(cell)
+    note = nbformat.v4.new_markdown_cell(STUDENT_NOTE)
+    note["id"] = "student-copy-note"
+    cells.insert(1 if cells else 0, note)
     student.cells = cells
     student.metadata.pop("widgets", None)   # no stored widget state: nothing has run yet
     return student
