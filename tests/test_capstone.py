@@ -125,3 +125,15 @@ def test_more_io_per_request_raises_cloud_runs_advantage_over_lambda():
     heavy_io = lab.run(io_ms=800.0)
     ratio = lambda t: t.loc["monthly cost (USD)", "Lambda"] / t.loc["monthly cost (USD)", "Cloud Run"]
     assert ratio(heavy_io) > ratio(cheap_io)
+
+
+def test_an_export_can_say_how_long_it_covers_but_not_less_than_its_timestamps():
+    path = ROOT / "labs" / "data" / "sample_requests.csv"
+    assert capstone.workload_from_csv(path, duration_s=1800.0).duration_s == 1800.0
+    last_s = capstone.workload_from_csv(path).arrivals.timestamps_s[-1]
+    with pytest.raises(ValueError, match="duration_s=100"):
+        capstone.workload_from_csv(path, duration_s=100.0)
+    # The same requests over a longer window cost less per month (the busy part weighs less).
+    short = capstone.verdict(capstone.workload_from_csv(path)).loc["monthly cost (USD)", "Lambda"]
+    whole = capstone.verdict(capstone.workload_from_csv(path, duration_s=1800.0)).loc["monthly cost (USD)", "Lambda"]
+    assert whole < short and last_s < 1800.0

@@ -69,11 +69,16 @@ def shape_workload(shape: str = "steady", mean_rate_per_s: float = 2.0, duration
 
 
 def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column: int | str = 0,
-                      unit: str = "auto", max_requests: int = 200_000) -> Workload:
-    """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload."""
+                      unit: str = "auto", duration_s: float | None = None, max_requests: int = 200_000) -> Workload:
+    """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload.
+    The window ends just after the last timestamp unless `duration_s` says how long the export covers
+    (from its first timestamp): the monthly projection scales the window, so a window that cuts a cycle
+    short over-weights the busy part."""
     replay = Replay.from_csv(source, column=column, unit=unit)
+    if duration_s is not None:
+        _check.number("duration_s", duration_s, low=replay.natural_duration_s, high=366 * 86_400)
     cpu, io = work(cpu_ms, io_ms)
-    return Workload(replay, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
+    return Workload(replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
 
 
 # ---------------------------------------------------------------- the verdict
