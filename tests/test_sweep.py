@@ -12,9 +12,10 @@ import pytest
 
 from sim import sweep as sw
 from sim.experiments import concurrency_cost as cc
-from sim.panels.concurrency_cost import traffic_point
+from sim.panels.concurrency_cost import TRAFFIC_CONFIGS, traffic_point
 
 GRID = {"on_fraction": [1.0, 0.1], "io_share": [0.5, 0.9]}
+NAMES = [c.name for c in TRAFFIC_CONFIGS]     # each task returns one row per config, in this order
 
 
 def small_traffic_point(on_fraction, io_share, seed):
@@ -30,17 +31,18 @@ def serial():
 def test_the_table_has_the_grids_coordinates_replication_and_seed_in_grid_order(serial):
     assert list(serial.columns[:4]) == ["on_fraction", "io_share", "replication", "seed"]
     assert serial.attrs["coordinates"] == ["on_fraction", "io_share"]
-    # 4 points x 2 replications x 2 configs, the last grid name varying fastest, then replication, then config
-    assert len(serial) == 16
+    # 4 points x 2 replications x the configs, the last grid name varying fastest, then replication, then config
+    assert len(serial) == 4 * 2 * len(NAMES)
     assert serial[["on_fraction", "io_share"]].drop_duplicates().values.tolist() == [[1.0, 0.5], [1.0, 0.9],
                                                                                      [0.1, 0.5], [0.1, 0.9]]
-    assert serial["seed"].tolist()[:4] == [1, 1, 2, 2] and serial["config"].tolist()[:2] == ["Lambda", "Cloud Run"]
+    assert serial["seed"].tolist()[:2 * len(NAMES)] == [1] * len(NAMES) + [2] * len(NAMES)
+    assert serial["config"].tolist()[:len(NAMES)] == NAMES
 
 
 def test_each_row_is_the_task_at_its_point_and_seed(serial):
-    row = serial.iloc[7]                                      # (1.0, 0.9), replication 1, Cloud Run
+    row = serial.iloc[2 * len(NAMES) + len(NAMES) + 1]       # (1.0, 0.9), replication 1, the second config
     expected = small_traffic_point(row["on_fraction"], row["io_share"], seed=int(row["seed"]))[1]
-    assert row["config"] == "Cloud Run" and row["replication"] == 1
+    assert row["config"] == NAMES[1] == "Cloud Run" and row["replication"] == 1
     assert row["monthly_usd"] == expected["monthly_usd"] and row["requests"] == expected["requests"]
 
 
@@ -92,7 +94,7 @@ def test_summarise_gives_mean_standard_error_and_a_student_t_interval_per_grid_p
 
 def test_summarise_groups_by_the_tasks_text_columns_too(serial):
     summary = sw.summarise(serial, metrics=["monthly_usd"])
-    assert len(summary) == 8 and set(summary["config"]) == {"Lambda", "Cloud Run"}
+    assert len(summary) == 4 * len(NAMES) and set(summary["config"]) == set(NAMES)
     lam = serial[(serial["config"] == "Lambda") & (serial["on_fraction"] == 1.0) & (serial["io_share"] == 0.5)]
     assert summary.iloc[0]["mean"] == pytest.approx(lam["monthly_usd"].mean())
 
