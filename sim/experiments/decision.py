@@ -24,6 +24,7 @@ from ..distributions import Exponential
 from ..plotting import new_figure, platform_colour, styled
 from ..run import simulate
 from ..workload import Workload
+from .capstone import verdict, work
 from .concurrency_cost import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
 
 SEED = 1
@@ -311,7 +312,6 @@ STANDARD_SPIKE = Spike(base_rate_per_s=STANDARD_RATE_PER_S, spike_rate_per_s=20 
 def three_way(seed: int = SEED) -> pd.DataFrame:
     """The standard steady and bursty workloads on Lambda, Cloud Run and Lambda Managed Instances: one row
     per (workload, platform) with the capstone's verdict figures (monthly cost, p50/p99, throttles, peaks)."""
-    from .capstone import verdict, work
     cpu, io = work(20.0, 180.0)
     rows = []
     for label, arrivals in (("steady", Poisson(rate_per_s=STANDARD_RATE_PER_S)), ("bursty", STANDARD_SPIKE)):
