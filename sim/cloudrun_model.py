@@ -103,13 +103,8 @@ class CloudRunModel(SharedCpuFleet):
         return None
 
     def _place(self, i: int, instance: SharedCpuInstance, now: float, *, cold: bool = False) -> None:
-        if cold:
-            self.ledger.begin(i, instance.instance_id, now, cold=True, init_s=now - self.arrival_s[i])
-        else:
-            self.ledger.begin(i, instance.instance_id, now)
-        self._add_demand(1, now)
-        instance.idle_epoch += 1
-        self._run_request(instance, i)
+        self._add_demand(1, now)   # (a pending idle retirement is cancelled by the in-flight count)
+        self._start_request(i, instance, now, cold=cold, init_s=now - self.arrival_s[i] if cold else 0.0)
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:
         now = self.env.now

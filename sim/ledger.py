@@ -71,15 +71,15 @@ class Ledger:
             self._cold[i] = True
             self._init_s[i] = init_s
 
-    def started_s(self, i: int) -> float:
-        """When request `i` started (recorded by `begin`)."""
-        return self._start_s[i]
-
-    def finish(self, i: int, end_s: float, *, timed_out: bool = False) -> None:
-        """Record that request `i` ended (or its client gave up, if `timed_out`) at `end_s`."""
-        self._end_s[i] = end_s
-        if timed_out:
+    def finish(self, i: int, end_s: float, timeout_s: float) -> None:
+        """Record that request `i` ended at `end_s`, or that its client gave up `timeout_s` after its start
+        (recorded by `begin`) if that came first."""
+        start_s = self._start_s[i]
+        if end_s - start_s > timeout_s:
+            self._end_s[i] = start_s + timeout_s
             self._status[i] = TIMED_OUT
+        else:
+            self._end_s[i] = end_s
 
     def throttle(self, i: int, at_s: float) -> None:
         """Record that request `i` was refused (HTTP 429) at `at_s`."""

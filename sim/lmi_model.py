@@ -82,22 +82,18 @@ class LmiModel(SharedCpuFleet):
         # A queued message waits behind those already waiting (first come, first served).
         instance = None if (self.queue_mode and self.pending) else self.router.pick()
         if instance is not None:
-            self._place(i, instance, now)
+            self._start_request(i, instance, now)
         elif self.queue_mode:
             self.pending.append(i)
         else:
             self.ledger.throttle(i, now)   # every slot is full: 429 at once
             self._settle()
 
-    def _place(self, i: int, instance: SharedCpuInstance, now: float) -> None:
-        self.ledger.begin(i, instance.instance_id, now)
-        self._run_request(instance, i)
-
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:
         now = self.env.now
         self._end_request(instance, i, now)
         if self.pending:   # the freed slot goes to the oldest waiting message (work-conserving)
-            self._place(self.pending.popleft(), instance, now)
+            self._start_request(self.pending.popleft(), instance, now)
         elif instance.state == "active":
             self.router.track(instance)
         elif instance.state == "draining" and instance.in_flight == 0:
@@ -126,7 +122,7 @@ class LmiModel(SharedCpuFleet):
         self.router.activate(instance)
         now = self.env.now
         while self.pending and instance.has_free_slot:
-            self._place(self.pending.popleft(), instance, now)
+            self._start_request(self.pending.popleft(), instance, now)
 
     def _drain(self, instance: SharedCpuInstance) -> None:
         self.router.deactivate(instance, "draining")

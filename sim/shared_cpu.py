@@ -1,19 +1,30 @@
 """An instance whose in-flight requests share its vCPUs by processor sharing, with virtual time.
 
-With n requests in their CPU phase on c vCPUs each progresses at min(1, c/n) of a vCPU. Virtual
-time V advances at that rate, so a request needing w vCPU-seconds that starts at V0 finishes
-when V reaches V0 + w: a change of n changes only the rate, never a request's finish in V.
+A request on an instance has a CPU phase of w vCPU-seconds, then an I/O wait that uses no CPU. With
+n requests in their CPU phase on c vCPUs, each progresses at min(1, c/n) of a vCPU. So the instance
+is in one of two regimes:
 
-SimPy cannot cancel a timer, so timers are only ever added, and each one, when it fires, finishes
-the requests that are done and makes sure a timer is pending for the next finish. A new request
-that slows the others down (n > c) needs no new timer: the pending one fires early and sets the next.
-Only a new request that would finish before every pending timer adds one. So most changes of n cost
-no event, where rescheduling on every change would leave one stale event each.
+- Full speed (n <= c): each request in its CPU phase has a vCPU to itself and ends it at start + w.
+  Its end (CPU, then I/O) is known at once and is one event, scheduled when it starts.
+- Shared (n > c): virtual time V advances at the rate c/n, so a request that needs w starting at V0
+  finishes its CPU phase when V reaches V0 + w: a change of n changes only the rate, never a
+  request's finish in V. Timers find the finishes; each finished request then waits out its I/O.
+
+A request that makes n > c moves every full-speed request into the shared regime (the events scheduled
+for their ends lose their callback); a finish that brings n back to c moves the rest to full speed
+(each gets an event for its end). Most requests of an I/O-bound service never share a vCPU, so
+they cost one event for their CPU and I/O phases instead of two.
+
+Timers. SimPy cannot cancel a timer, so timers are only ever added, and each one, when it fires,
+finishes the shared requests that are done and makes sure a timer is pending for the next finish.
+A new request that slows the others down needs no new timer: the pending one fires early and sets the
+next. Only a new request that would finish before every pending timer adds one. So most changes of n
+cost no event, where rescheduling on every change would leave one stale event each.
 
 Cloud Run (sim.cloudrun_model) and Lambda Managed Instances (sim.lmi_model) both use this machinery,
-and the fleet pieces below it: `SharedCpuFleet` (a request's CPU phase, I/O wait and end, with the
-client's timeout), `LeastLoadedRouter` (the active instance with the fewest requests in flight, from a
-lazy heap) and `WindowAverages` (averages over a sliding window, for the autoscalers' CPU meters).
+and the fleet pieces below it: `SharedCpuFleet` (a request's placement and end, with the client's
+timeout), `LeastLoadedRouter` (the active instance with the fewest requests in flight, from a lazy heap)
+and `WindowAverages` (averages over a sliding window, for the autoscalers' CPU meters).
 """
 from __future__ import annotations
 
@@ -30,19 +41,24 @@ FINISH_SLACK_S = 1e-9
 
 
 class SharedCpuInstance:
-    """A container instance (or a managed EC2 host) with `vcpu` vCPUs and `capacity` request slots."""
+    """A container instance (or a managed EC2 host) with `vcpu` vCPUs and `capacity` request slots.
 
-    __slots__ = ("env", "instance_id", "vcpu", "capacity", "on_cpu_done",
-                 "jobs", "virtual_s", "updated_s", "cpu_used_s", "timers_s", "in_flight", "state",
-                 "idle_epoch", "activation", "provisioned", "created_s")
+    `run(i, work_s, io_s, now)` runs request i; the instance calls `on_done(instance, i)` at its end.
+    """
 
-    def __init__(self, env, instance_id: int, vcpu: float, capacity: int, on_cpu_done, *, provisioned: bool = False):
+    __slots__ = ("env", "instance_id", "vcpu", "capacity", "on_done",
+                 "full_speed", "shared", "virtual_s", "updated_s", "cpu_used_s", "timers_s", "in_flight",
+                 "state", "idle_epoch", "activation", "provisioned", "created_s")
+
+    def __init__(self, env, instance_id: int, vcpu: float, capacity: int, on_done, *, provisioned: bool = False):
         self.env = env
         self.instance_id = instance_id
         self.vcpu = vcpu
         self.capacity = capacity
-        self.on_cpu_done = on_cpu_done                  # called with (instance, request index)
-        self.jobs: list[tuple[float, int]] = []         # heap of (virtual finish, request index)
+        self.on_done = on_done      # called with (instance, request index) when a request ends
+        # Requests in their CPU phase: at most one of the two heaps is non-empty.
+        self.full_speed: list[tuple[float, int, float, simpy.Timeout]] = []   # (CPU end, i, I/O, end event)
+        self.shared: list[tuple[float, int, float]] = []   # (virtual finish, i, I/O), only while n > c
         self.virtual_s = 0.0
         self.updated_s = env.now
         self.cpu_used_s = 0.0       # vCPU-seconds used up to updated_s (the owner's CPU meter)
@@ -56,8 +72,8 @@ class SharedCpuInstance:
 
     @property
     def cpu_busy(self) -> float:
-        """vCPUs in use: min(requests in CPU phase, vCPUs)."""
-        return min(len(self.jobs), self.vcpu)
+        """vCPUs in use at the last change: min(requests in CPU phase, vCPUs)."""
+        return min(len(self.shared), self.vcpu) if self.shared else len(self.full_speed)
 
     @property
     def has_free_slot(self) -> bool:
@@ -65,33 +81,65 @@ class SharedCpuInstance:
 
     def cpu_used_until(self, now_s: float) -> float:
         """vCPU-seconds used from the start until `now_s` (no earlier than the last change)."""
-        return self.cpu_used_s + min(len(self.jobs), self.vcpu) * (now_s - self.updated_s)
+        if self.shared:   # n > c: every vCPU busy until the next timer
+            return self.cpu_used_s + self.vcpu * (now_s - self.updated_s)
+        return self.cpu_used_s + sum(min(end_s, now_s) - self.updated_s for end_s, *_ in self.full_speed)
 
-    def add_cpu_work(self, i: int, work_s: float) -> None:
-        """Start request i's CPU phase of `work_s` vCPU-seconds."""
-        self._advance(self.env.now)
-        heapq.heappush(self.jobs, (self.virtual_s + work_s, i))
-        self._set_timer()
+    def run(self, i: int, work_s: float, io_s: float, now: float) -> None:
+        """Request i takes a slot at `now`: `work_s` vCPU-seconds of CPU, then `io_s` seconds of I/O wait."""
+        self.in_flight += 1
+        self._advance(now)
+        if work_s <= 0:
+            self._wait_io(i, io_s)
+        elif self.shared or len(self.full_speed) + 1 > self.vcpu:
+            if self.full_speed:
+                self._share(now)
+            heapq.heappush(self.shared, (self.virtual_s + work_s, i, io_s))
+            self._set_timer()
+        else:
+            self._run_full_speed(i, work_s, io_s, now)
+
+    def _run_full_speed(self, i: int, work_s: float, io_s: float, now: float) -> None:
+        """Request i has `work_s` of CPU left and a vCPU to itself: schedule its end (CPU, then I/O)."""
+        end = self.env.timeout(work_s + io_s, i)
+        end.callbacks.append(self._end)
+        heapq.heappush(self.full_speed, (now + work_s, i, io_s, end))
+
+    def _share(self, now: float) -> None:
+        """Enter the shared regime: the full-speed requests' end events no longer hold."""
+        for cpu_end_s, i, io_s, end in self.full_speed:
+            end.callbacks.clear()
+            heapq.heappush(self.shared, (self.virtual_s + (cpu_end_s - now), i, io_s))
+        self.full_speed.clear()
+
+    def _wait_io(self, i: int, io_s: float) -> None:
+        """Request i's CPU phase is over: it ends after `io_s` of I/O wait (at once if none)."""
+        if io_s > 0:
+            self.env.timeout(io_s, i).callbacks.append(self._end)
+        else:
+            self.on_done(self, i)
+
+    def _end(self, event: simpy.Timeout) -> None:
+        self.on_done(self, event.value)
 
     def _advance(self, now: float) -> None:
-        """Bring virtual time and the CPU meter up to `now`."""
-        n = len(self.jobs)
-        if n:
-            dt = now - self.updated_s
-            if n <= self.vcpu:
-                self.virtual_s += dt
-                self.cpu_used_s += n * dt
-            else:
-                self.virtual_s += dt * (self.vcpu / n)
-                self.cpu_used_s += self.vcpu * dt
+        """Bring virtual time and the CPU meter up to `now`, dropping full-speed CPU phases that ended."""
+        dt = now - self.updated_s
+        if self.shared:
+            n = len(self.shared)
+            self.virtual_s += dt * (self.vcpu / n)
+            self.cpu_used_s += self.vcpu * dt
+        elif self.full_speed:
+            full_speed = self.full_speed
+            while full_speed and full_speed[0][0] <= now:
+                self.cpu_used_s += heapq.heappop(full_speed)[0] - self.updated_s
+            self.cpu_used_s += len(full_speed) * dt
         self.updated_s = now
 
     def _set_timer(self) -> None:
-        """Make sure a timer is pending for no later than the earliest finish at the current rate."""
-        n = len(self.jobs)
-        delay_s = self.jobs[0][0] - self.virtual_s
-        if n > self.vcpu:
-            delay_s /= self.vcpu / n
+        """Make sure a timer is pending for no later than the earliest shared finish at the current rate."""
+        n = len(self.shared)
+        delay_s = (self.shared[0][0] - self.virtual_s) / (self.vcpu / n)
         if delay_s < 0.0:
             delay_s = 0.0
         due_s = self.updated_s + delay_s
@@ -100,35 +148,41 @@ class SharedCpuInstance:
             self.env.timeout(delay_s).callbacks.append(self._on_timer)
 
     def _on_timer(self, event) -> None:
-        """A timer fired (the earliest pending one): finish the requests that are done, if any."""
+        """A timer fired (the earliest pending one): finish the shared requests that are done, if any."""
         self.timers_s.pop()
-        jobs = self.jobs
-        if not jobs:
-            return   # they finished at an earlier timer
-        self._advance(event.env.now)
+        shared = self.shared
+        if not shared:
+            return   # they finished at an earlier timer, or run at full speed now
+        now = event.env.now
+        self._advance(now)
         slack_s = FINISH_SLACK_S + 1e-12 * abs(self.virtual_s)
-        if jobs[0][0] > self.virtual_s + slack_s:
+        if shared[0][0] > self.virtual_s + slack_s:
             self._set_timer()   # fired early: requests were added since it was set
             return
-        finish_s, first = heapq.heappop(jobs)
+        finish_s, i, io_s = heapq.heappop(shared)
         self.virtual_s = max(self.virtual_s, finish_s)   # no drift: V is exactly the finish
-        done = [first]
-        while jobs and jobs[0][0] <= self.virtual_s + slack_s:   # requests finishing together
-            done.append(heapq.heappop(jobs)[1])
-        if jobs:
+        done = [(i, io_s)]
+        while shared and shared[0][0] <= self.virtual_s + slack_s:   # requests finishing together
+            done.append(heapq.heappop(shared)[1:])
+        if len(shared) <= self.vcpu:   # back to full speed: each request's end is known now
+            for finish_s, j, io_j in shared:
+                self._run_full_speed(j, max(finish_s - self.virtual_s, 0.0), io_j, now)
+            shared.clear()
+        else:
             self._set_timer()
-        for i in done:
-            self.on_cpu_done(self, i)
+        for i, io_s in done:
+            self._wait_io(i, io_s)
 
 
 class LeastLoadedRouter:
     """The active instances of a fleet, and which of them has the fewest requests in flight.
 
     A heap of (in flight, activation number, instance id), kept lazily. Each active instance has an
-    entry no larger than its in-flight count: a placement (+1) leaves it, a finish (-1) pushes a new one
-    (`track`), and `pick` corrects the entries that reach the top until one is exact. An instance that is
-    deactivated gets activation -1, which makes its entries stale. So routing costs O(log instances).
-    Among equally loaded instances the earliest activated wins.
+    entry no larger than its in-flight count: a placement (+1) leaves it (and `pick` raises the entry
+    of the instance it returns), a finish (-1) pushes a new one (`track`), and `pick` drops or corrects
+    the entries that reach the top until one is exact. An instance that is deactivated gets activation
+    -1, which makes its entries stale. So routing costs O(log instances). Among equally loaded
+    instances the earliest activated wins.
     """
 
     __slots__ = ("instances", "active", "heap", "activations")
@@ -140,16 +194,23 @@ class LeastLoadedRouter:
         self.activations = 0
 
     def pick(self) -> SharedCpuInstance | None:
-        """The active instance with the fewest requests in flight if it has a free slot, else None."""
+        """The active instance with the fewest requests in flight if it has a free slot, else None.
+
+        The caller places a request on the instance returned, so its entry is raised by one at once:
+        it stays exact, and the next pick usually finds an exact entry on top.
+        """
         heap = self.heap
         while heap:
             in_flight, activation, instance_id = heap[0]
             instance = self.instances[instance_id]
             if instance.activation != activation:
                 heapq.heappop(heap)   # the instance was deactivated since
-            elif instance.in_flight != in_flight:
-                heapq.heapreplace(heap, (instance.in_flight, activation, instance_id))   # out of date
+            elif instance.in_flight > in_flight:   # out of date: requests were placed since
+                heapq.heapreplace(heap, (instance.in_flight, activation, instance_id))
+            elif instance.in_flight < in_flight:
+                heapq.heappop(heap)   # out of date: a later, lower entry was pushed when requests ended
             elif in_flight < instance.capacity:
+                heapq.heapreplace(heap, (in_flight + 1, activation, instance_id))
                 return instance
             else:
                 break   # the least loaded active instance is full, so all are
@@ -219,7 +280,8 @@ class SharedCpuFleet:
     A subclass provides `_start_fleet()` (the instances ready at time 0), `_arrive(event)` for the
     arrival of request `event.value`, `_finish(instance, i)` (what happens to the instance after a
     request) and `_scale(event)`, the autoscaler run every `scale_period_s`, which ends with
-    `_scale_again(now)`. It calls `_run_request` once it has recorded the request's start in the ledger.
+    `_scale_again(now)`. It starts a request on an instance with `_start_request`; the instance calls
+    `_finish` at the request's end, which calls `_end_request`.
     """
 
     def __init__(self, config, draws: Draws, mode: str, duration_s: float, scale_period_s: float):
@@ -241,6 +303,7 @@ class SharedCpuFleet:
         self.settled = 0              # requests finished or throttled
         self.done = self.env.event()
         self.retired_cpu_s = 0.0      # vCPU-seconds used by retired instances
+        self.request_timeout_s = config.request_timeout_s
 
     def run(self) -> tuple[Ledger, float]:
         """Simulate until the window ends and every request has settled; returns the ledger and the end time."""
@@ -270,40 +333,25 @@ class SharedCpuFleet:
             self.done.succeed()
 
     def _new_instance(self, instance_id: int, vcpu: float, capacity: int, *, provisioned: bool) -> SharedCpuInstance:
-        instance = SharedCpuInstance(self.env, instance_id, vcpu, capacity, self._cpu_done, provisioned=provisioned)
+        instance = SharedCpuInstance(self.env, instance_id, vcpu, capacity, self._finish, provisioned=provisioned)
         self.instances.append(instance)
         return instance
 
-    def _run_request(self, instance: SharedCpuInstance, i: int) -> None:
-        """Request i (its start already in the ledger) takes a slot of `instance` and begins its CPU phase."""
-        instance.in_flight += 1   # its router entry stays valid: no larger than in_flight
-        work_s = self.cpu_s[i]
-        if work_s > 0:
-            instance.add_cpu_work(i, work_s)
-        else:
-            self._cpu_done(instance, i)
-
-    def _cpu_done(self, instance: SharedCpuInstance, i: int) -> None:
-        io_s = self.io_s[i]
-        if io_s > 0:
-            self.env.timeout(io_s, (instance, i)).callbacks.append(self._io_done)
-        else:
-            self._finish(instance, i)
-
-    def _io_done(self, event: simpy.Timeout) -> None:
-        instance, i = event.value
-        self._finish(instance, i)
+    def _start_request(self, i: int, instance: SharedCpuInstance, now: float, *, cold: bool = False,
+                       init_s: float = 0.0) -> None:
+        """Request i starts on `instance` at `now` (after `init_s` of cold start if `cold`): the instance
+        takes it into a slot, runs its CPU and I/O phases and calls `_finish` at its end."""
+        self.ledger.begin(i, instance.instance_id, now, cold=cold, init_s=init_s)
+        instance.run(i, self.cpu_s[i], self.io_s[i], now)   # its router entries stay valid: no larger than in_flight
 
     def _end_request(self, instance: SharedCpuInstance, i: int, now: float) -> None:
         """Record request i's end (its client gives up at `request_timeout_s`; the instance still worked),
         free its slot and count it settled."""
-        start_s = self.ledger.started_s(i)
-        if now - start_s > self.config.request_timeout_s:
-            self.ledger.finish(i, start_s + self.config.request_timeout_s, timed_out=True)
-        else:
-            self.ledger.finish(i, now)
+        self.ledger.finish(i, now, self.request_timeout_s)
         instance.in_flight -= 1
-        self._settle()
+        self.settled += 1
+        if self.settled == self.n:
+            self.done.succeed()
 
     def _start_fleet(self) -> None:   # pragma: no cover - abstract
         raise NotImplementedError
