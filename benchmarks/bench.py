@@ -110,11 +110,16 @@ def scenarios(quick: bool) -> list[dict]:
         out.append({"name": f"cloudrun ~{per_instance} per instance", "group": "cloudrun_scaling",
                     "target_per_instance": per_instance, "n": scaled_n, "workload": io_bound_workload(scaled_n),
                     "config": CloudRunConfig(vcpu=2, max_concurrency=concurrency)})
+    # A control, not a target: ~80 per instance on 8 vCPUs, where requests almost never share a vCPU.
+    # Against "~10 per instance" it shows what requests per instance cost apart from CPU sharing.
+    out.append({"name": "cloudrun ~80 per instance 8 vCPU", "group": "cloudrun_control",
+                "target_per_instance": 80, "n": scaled_n, "workload": io_bound_workload(scaled_n),
+                "config": CloudRunConfig(vcpu=8, max_concurrency=170)})
     return out
 
 
 # -- the baseline ----------------------------------------------------------------------------------
-def baseline_mm_inf(rate_per_s: float, in_system: float, n: int, seed: int = SEED) -> None:
+def baseline_mm_inf(rate_per_s: float, in_system: float, n: int, seed: int = SEED) -> int:
     """Bare SimPy M/M/inf: one Process per request that waits out an exponential service time.
 
     The mean service time is in_system / rate_per_s, so the mean number in flight matches the model run.
@@ -135,6 +140,26 @@ def baseline_mm_inf(rate_per_s: float, in_system: float, n: int, seed: int = SEE
 
     env.process(source())
     env.run()
+    return n
+
+
+def events_per_request(fn, *args, **kwargs) -> float:
+    """SimPy events processed per request by `fn(*args)`, which returns a Result or a request count:
+    an untimed run with Environment.step counted."""
+    count = 0
+    step = simpy.Environment.step
+
+    def counting_step(env):
+        nonlocal count
+        count += 1
+        step(env)
+
+    simpy.Environment.step = counting_step
+    try:
+        value = fn(*args, **kwargs)
+    finally:
+        simpy.Environment.step = step
+    return count / (value if isinstance(value, int) else len(value.requests))
 
 
 def timed(fn, *args, **kwargs):
@@ -181,6 +206,9 @@ def bench_scenario(spec: dict, repeat: int) -> dict:
     model_s, result = timed(simulate, workload, config, seed=SEED)
     load = describe(result)
     del result
+    load["model_events_per_request"] = events_per_request(simulate, workload, config, seed=SEED)
+    load["baseline_events_per_request"] = events_per_request(
+        baseline_mm_inf, load["arrival_rate_per_s"], load["mean_in_system"], load["requests"])
     model_times, base_times = [], []
     for k in range(repeat):
         if k:
@@ -348,8 +376,10 @@ def check_targets(rows: list[dict], panels: list[dict]) -> list[dict]:
         checks.append((f"{row['name']}: ratio >= {CLOUD_RUN_MIN_RATIO}", row["ratio"],
                        row["ratio"] >= CLOUD_RUN_MIN_RATIO))
     if len(run) >= 2:
-        costs = [row["model_us_per_request"] for row in run]
-        spread = max(costs) / min(costs) - 1
+        # Both runs have the same workload, so the same baseline: their cost per request compares as the
+        # inverse of their ratios, which cancels the machine's speed of the moment.
+        ratios = [row["ratio"] for row in run]
+        spread = max(ratios) / min(ratios) - 1
         checks.append((f"cloudrun cost per request spread between ~10 and ~80 per instance <= "
                        f"{CLOUD_RUN_COST_SPREAD:.0%}", spread, spread <= CLOUD_RUN_COST_SPREAD))
     worst_bytes = max(row["table_bytes_per_request"] for row in by.values())
@@ -361,15 +391,33 @@ def check_targets(rows: list[dict], panels: list[dict]) -> list[dict]:
     return [{"target": name, "value": value, "met": bool(met)} for name, value, met in checks]
 
 
+def contention_control(rows: list[dict]) -> dict | None:
+    """How the two Cloud Run runs at ~10 and ~80 per instance differ, and how the ~10 run and the control
+    (~80 per instance on 8 vCPUs) differ: spreads of cost per request (from the ratios) and events."""
+    by = {row["name"]: row for row in rows}
+    ten, eighty, control = (by.get(f"cloudrun ~{k}") for k in ("10 per instance", "80 per instance",
+                                                                 "80 per instance 8 vCPU"))
+    if not (ten and eighty and control):
+        return None
+
+    def spread(a, b):
+        return max(a["ratio"], b["ratio"]) / min(a["ratio"], b["ratio"]) - 1
+
+    return {"spread_10_vs_80": spread(ten, eighty), "spread_10_vs_80_on_8_vcpu": spread(ten, control),
+            "events_per_request": {row["name"]: row["model_events_per_request"] for row in (ten, eighty, control)}}
+
+
 def print_report(rows, panels, checks, memory) -> None:
-    print(f"\n{'scenario':28s} {'requests':>9s} {'alive':>7s} {'in sys':>7s} {'per inst':>8s} "
-          f"{'model/s':>9s} {'base/s':>9s} {'ratio':>6s} {'range':>9s} {'us/req':>7s} {'B/req':>6s}")
+    print(f"\n{'scenario':32s} {'requests':>9s} {'alive':>7s} {'in sys':>7s} {'per inst':>8s} "
+          f"{'model/s':>9s} {'base/s':>9s} {'ratio':>6s} {'range':>9s} {'us/req':>7s} {'ev/req':>6s} {'B/req':>6s}")
     for r in rows:
-        print(f"{r['name']:28s} {r['requests']:9,d} {r['mean_alive']:7.1f} {r['mean_in_system']:7.1f} "
+        print(f"{r['name']:32s} {r['requests']:9,d} {r['mean_alive']:7.1f} {r['mean_in_system']:7.1f} "
               f"{r['in_system_per_alive_instance']:8.1f} {r['model_requests_per_s']:9,.0f} "
               f"{r['baseline_requests_per_s']:9,.0f} {r['ratio']:6.2f} {r['ratio_low']:4.2f}-{r['ratio_high']:4.2f} "
-              f"{r['model_us_per_request']:7.1f} "
+              f"{r['model_us_per_request']:7.1f} {r['model_events_per_request']:6.2f} "
               f"{r['table_bytes_per_request']:6.1f}")
+    print("(ev/req: SimPy events per request; the baseline processes "
+          f"{rows[0]['baseline_events_per_request']:.2f})" if rows else "")
     if memory:
         print(f"\n{'memory (bytes per request)':28s} {'peak':>9s} {'tables':>9s}")
         for m in memory:
@@ -416,7 +464,7 @@ def main(argv=None) -> int:
         reps = 2 if spec["n"] >= 10**6 and not args.repeat else repeat
         row = bench_scenario(spec, reps)
         rows.append(row)
-        print(f"{row['name']:28s} ratio {row['ratio']:5.2f} [{row['ratio_low']:.2f}-{row['ratio_high']:.2f}]  "
+        print(f"{row['name']:32s} ratio {row['ratio']:5.2f} [{row['ratio_low']:.2f}-{row['ratio_high']:.2f}]  "
               f"({row['model_requests_per_s']:,.0f} vs {row['baseline_requests_per_s']:,.0f} requests/s)", flush=True)
     memory = [peak_memory(spec) for spec in scenarios(True) if spec["group"] == "standard"
               and (not args.only or args.only in spec["name"])]
@@ -424,6 +472,12 @@ def main(argv=None) -> int:
     capstone_map = None if args.no_panels else bench_capstone_map()
     checks = check_targets(rows, panels) if rows else []
     print_report(rows, panels, checks, memory)
+    control = contention_control(rows)
+    if control:
+        events = list(control["events_per_request"].values())
+        print(f"\ncloudrun: cost per request ~80 vs ~10 per instance (2 vCPUs) {control['spread_10_vs_80']:+.0%}, "
+              f"events per request {events[1]:.2f} vs {events[0]:.2f}; the same ~80 per instance on 8 vCPUs "
+              f"(no CPU sharing, {events[2]:.2f} events) {control['spread_10_vs_80_on_8_vcpu']:+.0%}")
     if capstone_map:
         print(f"\ncapstone decision map ({capstone_map['runs']} simulations of 3 platforms): "
               f"{capstone_map['process_pool_wall_s']:.1f} s on the process pool, {capstone_map['serial_wall_s']:.1f} s "
@@ -436,6 +490,7 @@ def main(argv=None) -> int:
         "cpus": os.cpu_count(), "load_average": list(os.getloadavg()),
         "bench_wall_s": time.time() - started,
         "scenarios": rows, "memory": memory, "panels": panels, "capstone_map": capstone_map, "targets": checks,
+        "cloudrun_contention_control": control,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, default=float) + "\n")
