@@ -10,8 +10,9 @@ surplus ones to standby, where an instance idle for `idle_timeout_s` is retired.
 Events are SimPy Timeouts with callbacks, each carrying what it is about as its value. The router
 (sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in flight,
 so routing a request costs O(log instances) instead of a scan of them all. The request's life on an
-instance (CPU phase, I/O wait, end) is sim.shared_cpu.SharedCpuFleet's, shared with Lambda Managed
-Instances.
+instance is sim.shared_cpu's, shared with Lambda Managed Instances: SharedCpuInstance runs its CPU
+phase and I/O wait (one event for both while it has a vCPU to itself), SharedCpuFleet records its
+start and end.
 """
 from __future__ import annotations
 
