@@ -104,7 +104,7 @@ class CloudRunModel(SharedCpuFleet):
         return None
 
     def _place(self, i: int, instance: SharedCpuInstance, now: float, *, cold: bool = False) -> None:
-        self._add_demand(1, now)   # (a pending idle retirement is cancelled by the in-flight count)
+        self._add_demand(1, now)   # a pending idle retirement sees in_flight > 0 and does nothing
         self._start_request(i, instance, now, cold=cold, init_s=now - self.arrival_s[i] if cold else 0.0)
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:

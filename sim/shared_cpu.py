@@ -349,9 +349,7 @@ class SharedCpuFleet:
         free its slot and count it settled."""
         self.ledger.finish(i, now, self.request_timeout_s)
         instance.in_flight -= 1
-        self.settled += 1
-        if self.settled == self.n:
-            self.done.succeed()
+        self._settle()
 
     def _start_fleet(self) -> None:   # pragma: no cover - abstract
         raise NotImplementedError

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -14,12 +15,31 @@ import numpy as np
 import pandas as pd
 
 from .. import _check
+from ..arrivals import Spike
 from ..plotting import STYLE, platform_colour, platform_key
 from ..run import Comparison, compare
 from ..workload import Workload
 
 #: Run cap of an interactive panel, in requests per platform: a few tenths of a second per platform.
 PANEL_MAX_REQUESTS = 20_000
+
+
+@dataclass(frozen=True)
+class SpikeWindow:
+    """A panel's burst: `base_rate_per_s` with one spike of `spike_duration_s` from `spike_start_s`,
+    simulated over `window_s`; the spike's rate is the panel's slider."""
+    base_rate_per_s: float
+    spike_start_s: float
+    spike_duration_s: float
+    window_s: float
+
+    def arrivals(self, spike_rate_per_s: float) -> Spike:
+        return Spike(base_rate_per_s=self.base_rate_per_s, spike_rate_per_s=spike_rate_per_s,
+                     spike_start_s=self.spike_start_s, spike_duration_s=self.spike_duration_s)
+
+    def expected_requests(self, spike_rate_per_s: float, **_ignored) -> float:
+        """Requests the burst sends to each platform (checked against the run cap before running)."""
+        return self.arrivals(spike_rate_per_s).expected_count(self.window_s)
 
 
 def check_configs(configs: Sequence) -> list:

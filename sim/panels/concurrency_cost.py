@@ -18,13 +18,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .. import _check, widgets
-from ..arrivals import Spike
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
+from ._common import PANEL_MAX_REQUESTS, SpikeWindow, bars, check_configs, column_table, figure, limited, run_configs
 
 SEED = 1
 
@@ -39,14 +38,8 @@ CONCURRENCY_DEFAULTS = {"spike_rate_per_s": 100.0, "cpu_ms": 20.0, "io_ms": 100.
                         "max_concurrency": CloudRunConfig().max_concurrency}
 
 
-def burst_arrivals(spike_rate_per_s: float) -> Spike:
-    return Spike(base_rate_per_s=BASE_RATE_PER_S, spike_rate_per_s=spike_rate_per_s,
-                 spike_start_s=SPIKE_START_S, spike_duration_s=SPIKE_DURATION_S)
-
-
-def burst_expected_requests(spike_rate_per_s: float, **_ignored) -> float:
-    """Requests the burst sends to each platform (checked against the run cap before running)."""
-    return burst_arrivals(spike_rate_per_s).expected_count(BURST_DURATION_S)
+BURST = SpikeWindow(BASE_RATE_PER_S, SPIKE_START_S, SPIKE_DURATION_S, BURST_DURATION_S)
+burst_arrivals, burst_expected_requests = BURST.arrivals, BURST.expected_requests
 
 
 def burst_experiment(spike_rate_per_s: float = CONCURRENCY_DEFAULTS["spike_rate_per_s"],

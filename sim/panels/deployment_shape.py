@@ -16,13 +16,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .. import _check, widgets
-from ..arrivals import Spike
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.deployment_shape import API_CPU_MS, API_IO_MS, DISTINCT_KEYS
 from ..plotting import STYLE, platform_colour, platform_key, plot_instances, PLATFORM_LINESTYLES
 from ..run import Comparison
 from ..state import cache_hit_rate, db_connections
-from ._common import PANEL_MAX_REQUESTS, check_configs, column_table, figure, limited, run_configs
+from ._common import PANEL_MAX_REQUESTS, SpikeWindow, check_configs, column_table, figure, limited, run_configs
 
 SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
@@ -41,14 +40,8 @@ class ShapeRun:
     pooler_max_connections: int | None      # None: no pooler, each environment/instance connects directly
 
 
-def arrivals(spike_rate_per_s: float) -> Spike:
-    return Spike(base_rate_per_s=BASE_RATE_PER_S, spike_rate_per_s=spike_rate_per_s,
-                 spike_start_s=SPIKE_START_S, spike_duration_s=SPIKE_DURATION_S)
-
-
-def expected_requests(spike_rate_per_s: float, **_ignored) -> float:
-    """Requests the settings send to each platform (checked against the run cap before running)."""
-    return arrivals(spike_rate_per_s).expected_count(DURATION_S)
+BURST = SpikeWindow(BASE_RATE_PER_S, SPIKE_START_S, SPIKE_DURATION_S, DURATION_S)
+arrivals, expected_requests = BURST.arrivals, BURST.expected_requests
 
 
 def experiment(spike_rate_per_s: float = DEFAULTS["spike_rate_per_s"],
