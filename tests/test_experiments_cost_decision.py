@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
+from sim import CloudRunConfig, Exponential, LambdaConfig, LambdaManagedInstancesConfig, Replay
 from sim.experiments import assumptions, concurrency_cost as cc, decision
 
 
@@ -185,3 +185,16 @@ def test_map_cells_name_the_cheapest_of_three():
     names = {"lambda": "Lambda", "cloudrun": "Cloud Run", "lmi": "Lambda MI"}
     assert cells["cheapest"].iloc[0] == names[costs.idxmin()]
     assert cells["lmi_cost_ratio"].iloc[0] == pytest.approx(costs["lmi"] / min(costs["lambda"], costs["cloudrun"]))
+
+
+def test_trace_verdict_replays_the_trace_on_every_platform_in_the_capstone_table():
+    timestamps_s = np.sort(np.random.default_rng(3).uniform(0.0, 600.0, 120))
+    table = decision.trace_verdict(timestamps_s)
+    assert list(table.columns) == [config.name for config in decision.MAP_CONFIGS]
+    assert (table.loc["requests"] == 120).all()   # every timestamp is one request, on every platform
+    pd.testing.assert_frame_equal(table, decision.trace_verdict(Replay(timestamps_s)))
+    # The request profile is passed on: 1.8 s of I/O (median about 1.25 s) moves every p50 up by far more
+    # than the default profile's 200 ms requests could.
+    slow = decision.trace_verdict(timestamps_s, io_ms=Exponential(mean_ms=1800.0))
+    p50 = table.loc["p50 latency (ms)"].astype(float)
+    assert (slow.loc["p50 latency (ms)"].astype(float) > p50 + 800.0).all()

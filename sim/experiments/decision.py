@@ -331,10 +331,7 @@ def three_way_display(rows: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- your own traffic
 def trace_verdict(timestamps_s, cpu_ms=PROFILES[1][1], io_ms=PROFILES[1][2], configs: Sequence = MAP_CONFIGS,
                   seed: int = SEED) -> pd.DataFrame:
-    """Replay your own request timestamps (seconds; e.g. `Replay.from_csv(path).timestamps_s`) on both platforms.
-    One row per config: requests, projected monthly cost, p99 latency, cold-start and throttle rates."""
+    """Replay your own request timestamps (seconds; e.g. `Replay.from_csv(path).timestamps_s`) on the platforms:
+    the capstone lab's verdict table (`capstone.verdict`), one column per platform."""
     replay = timestamps_s if isinstance(timestamps_s, Replay) else Replay(timestamps_s)
-    workload = Workload(arrivals=replay, cpu_ms=cpu_ms, io_ms=io_ms)
-    rows = run_all(run_metrics, [Run(workload, config, seed) for config in configs])
-    return pd.DataFrame(rows)[["config", "requests", "monthly_usd", "latency_p99_ms", "cold_start_rate",
-                               "throttle_rate", "peak_instances"]]
+    return verdict(Workload(arrivals=replay, cpu_ms=cpu_ms, io_ms=io_ms), configs, seed)
