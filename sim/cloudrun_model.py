@@ -100,7 +100,7 @@ class CloudRunModel(SharedCpuFleet):
         for instance in self.standby:
             if instance.has_free_slot:
                 self._activate(instance)
-                return instance
+                return self.router.pick()   # the one active instance with a free slot: this one
         return None
 
     def _place(self, i: int, instance: SharedCpuInstance, now: float, *, cold: bool = False) -> None:
@@ -179,7 +179,9 @@ class CloudRunModel(SharedCpuFleet):
             if nxt is None:
                 break
             self._place(nxt, instance, now, cold=True)
-        if instance.in_flight == 0:
+        if instance.in_flight:
+            self.router.track(instance)   # placed without a pick
+        else:
             self._on_idle(instance)
 
     def _activate(self, instance: SharedCpuInstance) -> None:

@@ -123,6 +123,8 @@ class LmiModel(SharedCpuFleet):
         now = self.env.now
         while self.pending and instance.has_free_slot:
             self._start_request(self.pending.popleft(), instance, now)
+        if instance.in_flight:
+            self.router.track(instance)   # placed without a pick
 
     def _drain(self, instance: SharedCpuInstance) -> None:
         self.router.deactivate(instance, "draining")

@@ -177,12 +177,13 @@ class SharedCpuInstance:
 class LeastLoadedRouter:
     """The active instances of a fleet, and which of them has the fewest requests in flight.
 
-    A heap of (in flight, activation number, instance id), kept lazily. Each active instance has an
-    entry no larger than its in-flight count: a placement (+1) leaves it (and `pick` raises the entry
-    of the instance it returns), a finish (-1) pushes a new one (`track`), and `pick` drops or corrects
-    the entries that reach the top until one is exact. An instance that is deactivated gets activation
-    -1, which makes its entries stale. So routing costs O(log instances). Among equally loaded
-    instances the earliest activated wins.
+    A heap of (in flight, activation number, instance id), kept lazily: every active instance has an
+    exact entry, one equal to its requests in flight. `pick` raises the entry of the instance it
+    returns (the caller places a request there); every other change of an active instance's count (a
+    request's end, requests placed without a pick) is followed by `track`, which pushes an exact entry.
+    Entries that are no longer exact, or whose instance was deactivated (activation -1), are dropped
+    when they reach the top. So routing costs O(log instances). Among equally loaded instances the
+    earliest activated wins.
     """
 
     __slots__ = ("instances", "active", "heap", "activations")
@@ -196,19 +197,14 @@ class LeastLoadedRouter:
     def pick(self) -> SharedCpuInstance | None:
         """The active instance with the fewest requests in flight if it has a free slot, else None.
 
-        The caller places a request on the instance returned, so its entry is raised by one at once:
-        it stays exact, and the next pick usually finds an exact entry on top.
+        The caller places a request on the instance returned, so its entry is raised by one at once.
         """
         heap = self.heap
         while heap:
             in_flight, activation, instance_id = heap[0]
             instance = self.instances[instance_id]
-            if instance.activation != activation:
-                heapq.heappop(heap)   # the instance was deactivated since
-            elif instance.in_flight > in_flight:   # out of date: requests were placed since
-                heapq.heapreplace(heap, (instance.in_flight, activation, instance_id))
-            elif instance.in_flight < in_flight:
-                heapq.heappop(heap)   # out of date: a later, lower entry was pushed when requests ended
+            if instance.activation != activation or instance.in_flight != in_flight:
+                heapq.heappop(heap)   # stale: deactivated since, or its count changed (it has an exact entry)
             elif in_flight < instance.capacity:
                 heapq.heapreplace(heap, (in_flight + 1, activation, instance_id))
                 return instance
@@ -217,7 +213,7 @@ class LeastLoadedRouter:
         return None
 
     def track(self, instance: SharedCpuInstance) -> None:
-        """Give the router an entry for an active instance's (lower or new) in-flight count."""
+        """Give an active instance an exact entry after its count changed other than by `pick`."""
         heap = self.heap
         heapq.heappush(heap, (instance.in_flight, instance.activation, instance.instance_id))
         if len(heap) > 4 * len(self.active) + 64:   # mostly outdated entries: rebuild, O(1) per change on average

@@ -1,12 +1,13 @@
 """One shared-CPU instance (sim.shared_cpu.SharedCpuInstance) against an independent processor-sharing
-reference: request end times and the CPU meter, through the full-speed and shared regimes."""
+reference: request end times and the CPU meter, through the full-speed and shared regimes. And the
+fleet's router (LeastLoadedRouter) against a scan of every active instance."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import simpy
 
-from sim.shared_cpu import SharedCpuInstance
+from sim.shared_cpu import LeastLoadedRouter, SharedCpuInstance
 
 
 def reference_ends(arrivals_s, work_s, io_s, vcpu):
@@ -125,3 +126,47 @@ def test_the_cpu_meter_matches_the_busy_vcpus_integral_at_any_time(vcpu):
     for at_s in (0.05, 0.13, 0.27, 0.41):
         _, meter, _ = run_instance(arrivals, work, io, vcpu, meter_at_s=at_s)
         assert meter == pytest.approx(reference_cpu_used(arrivals, work, vcpu, at_s), abs=2e-4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_router_picks_what_a_scan_of_the_active_instances_picks(seed):
+    """Random activations, deactivations, picks, ends and placements without a pick (as when a started
+    instance takes the pending requests): every pick is the active instance with the fewest requests in
+    flight, the earliest activated among equals, or None when that one is full."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    capacity = 6
+    instances = []
+    router = LeastLoadedRouter(instances)
+    for k in range(8):
+        instances.append(SharedCpuInstance(env, k, 1.0, capacity, on_done=None))
+    picks = 0
+    for _ in range(4000):
+        op = rng.random()
+        idle = [s for s in instances if s.state != "active"]
+        if op < 0.04 and idle:
+            instance = idle[rng.integers(len(idle))]
+            if rng.random() < 0.5 and instance.in_flight < capacity:   # placed without a pick
+                instance.in_flight += 1
+            router.activate(instance)
+        elif op < 0.07 and router.active:
+            router.deactivate(router.active[rng.integers(len(router.active))], "standby")
+        elif op < 0.55:
+            candidates = [s for s in router.active]
+            best = min(candidates, key=lambda s: (s.in_flight, s.activation), default=None)
+            expected = best if best is not None and best.in_flight < capacity else None
+            got = router.pick()
+            assert got is expected
+            if got is not None:
+                got.in_flight += 1
+                picks += 1
+        else:
+            busy = [s for s in instances if s.in_flight > 0]
+            if busy:
+                instance = busy[rng.integers(len(busy))]
+                instance.in_flight -= 1
+                if instance.state == "active":
+                    if rng.random() < 0.2 and instance.in_flight < capacity - 1:   # the slot goes to a pending request,
+                        instance.in_flight += 2                                   # and another is placed without a pick
+                    router.track(instance)
+    assert picks > 500   # the random walk did route requests, full and empty fleets included
