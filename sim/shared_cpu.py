@@ -92,10 +92,16 @@ class SharedCpuInstance:
         if work_s <= 0:
             self._wait_io(i, io_s)
         elif self.shared or len(self.full_speed) + 1 > self.vcpu:
-            if self.full_speed:
+            shared = self.shared
+            entry = (self.virtual_s + work_s, i, io_s)
+            if self.full_speed:   # sharing starts: a timer for the first finish
                 self._share(now)
-            heapq.heappush(self.shared, (self.virtual_s + work_s, i, io_s))
-            self._set_timer()
+                heapq.heappush(shared, entry)
+                self._set_timer()
+            else:
+                heapq.heappush(shared, entry)
+                if shared[0] is entry:   # it finishes first: the pending timer may be too late
+                    self._set_timer()
         else:
             self._run_full_speed(i, work_s, io_s, now)
 
@@ -155,18 +161,20 @@ class SharedCpuInstance:
             return   # they finished at an earlier timer, or run at full speed now
         now = event.env.now
         self._advance(now)
-        slack_s = FINISH_SLACK_S + 1e-12 * abs(self.virtual_s)
+        slack_s = FINISH_SLACK_S + 1e-12 * self.virtual_s   # virtual time is never negative
         if shared[0][0] > self.virtual_s + slack_s:
             self._set_timer()   # fired early: requests were added since it was set
             return
         finish_s, i, io_s = heapq.heappop(shared)
-        self.virtual_s = max(self.virtual_s, finish_s)   # no drift: V is exactly the finish
+        if finish_s > self.virtual_s:
+            self.virtual_s = finish_s   # no drift: V is exactly the finish
         done = [(i, io_s)]
-        while shared and shared[0][0] <= self.virtual_s + slack_s:   # requests finishing together
+        limit_s = self.virtual_s + slack_s
+        while shared and shared[0][0] <= limit_s:   # requests finishing together
             done.append(heapq.heappop(shared)[1:])
         if len(shared) <= self.vcpu:   # back to full speed: each request's end is known now
-            for finish_s, j, io_j in shared:
-                self._run_full_speed(j, max(finish_s - self.virtual_s, 0.0), io_j, now)
+            for finish_j, j, io_j in shared:
+                self._run_full_speed(j, max(finish_j - self.virtual_s, 0.0), io_j, now)
             shared.clear()
         else:
             self._set_timer()
