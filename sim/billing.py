@@ -46,16 +46,24 @@ def billed_duration_ms(duration_ms, rounding_ms: int = 1) -> np.ndarray:
     return ceil_to(duration_ms, rounding_ms)
 
 
+def date_range(as_of) -> str:
+    """ISO dates (the first 10 characters of each entry that starts with a year) as "first to last", or the one date."""
+    dates = sorted({str(d)[:10] for d in as_of if str(d)[:4].isdigit()})
+    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
 class Bill:
     """Itemised lines (a DataFrame with COLUMNS), their total, and a 30-day-month projection."""
 
     def __init__(self, title: str, lines: list[dict], window_s: tuple[float, float], notes=(),
-                 usage_label: str | None = None):
+                 usage_label: str | None = None, *, free_tier: bool | None = None, volume_tiers: bool = False):
         self.title = title
         self.lines = pd.DataFrame(lines, columns=COLUMNS)
         self.window_s = (float(window_s[0]), float(window_s[1]))
         self.notes = tuple(notes)
         self._usage_label = usage_label
+        self.free_tier = free_tier          # applied or not; None: the platform has none
+        self.volume_tiers = volume_tiers    # monthly volume tiers applied
 
     @property
     def window_length_s(self) -> float:
@@ -72,6 +80,11 @@ class Bill:
         return self.total_usd * MONTH_S / self.window_length_s
 
     @property
+    def price_dates(self) -> str:
+        """The dates of the bill's prices, "first to last" (each the date its page showed, or was read)."""
+        return date_range(self.lines["as_of"])
+
+    @property
     def window_label(self) -> str:
         if self._usage_label:
             return self._usage_label
@@ -80,13 +93,22 @@ class Bill:
 
     @property
     def projection_note(self) -> str:
+        """How the monthly figure was made, and which monthly allowances (free tier, volume tiers) it includes."""
+        monthly = " and ".join(name for name, on in (("free tier", self.free_tier),
+                                                     ("volume tiers", self.volume_tiers)) if on)
         scale = MONTH_S / self.window_length_s
         if abs(scale - 1) < 1e-12:
-            return ("The usage covers one 30-day month (2,592,000 s), so the monthly figure is the total; "
-                    "free tier and volume tiers are applied to it.")
-        return (f"Projected to a 30-day month by scaling the simulated window of {self.window_length_s:,.1f} s "
-                f"linearly (x{scale:,.6g}): ${self.monthly_usd:,.2f}. Free tier and volume tiers (monthly) applied "
-                "after scaling; the lines show this window's pro-rata share of them.")
+            text = "The usage covers one 30-day month (2,592,000 s), so the monthly figure is the total"
+            text += f"; {monthly} are applied to it." if monthly else "."
+        else:
+            text = (f"Projected to a 30-day month by scaling the simulated window of {self.window_length_s:,.1f} s "
+                    f"linearly (x{scale:,.6g}): ${self.monthly_usd:,.2f}.")
+            if monthly:
+                text += (f" {monthly.capitalize()} (monthly) applied after scaling; the lines show this window's "
+                         "pro-rata share of them.")
+        if self.free_tier is False:
+            text += " No free tier applied (free_tier=True applies it)."
+        return text
 
     def _cells(self) -> list[list[str]]:
         return [[r.item, _fmt_qty(r.quantity), r.unit, _fmt_price(r.unit_price_usd), _fmt_usd(r.amount_usd),
@@ -302,7 +324,8 @@ def lambda_cost(*, requests, duration_ms, memory_mb, architecture: str = "x86_64
     title = (f"AWS Lambda: {n:,.0f} requests x {duration_ms:g} ms (billed {billed_ms:g} ms) "
              f"at {memory_mb:g} MB, {architecture}")
     notes = [f"each invocation's duration rounded up to {rounding_ms} ms"]
-    return Bill(title, lines, window, notes, usage_label=f"usage given for a period of {window[1]:,.0f} s")
+    return Bill(title, lines, window, notes, usage_label=f"usage given for a period of {window[1]:,.0f} s",
+                free_tier=bool(free_tier), volume_tiers=bool(volume_tiers))
 
 
 def lambda_cost_rate_per_s(rate_per_s, mean_billed_s, memory_mb, architecture: str = "x86_64",
@@ -336,7 +359,7 @@ def cloudrun_cost(*, vcpu_seconds, gib_seconds, requests=0, billing: str = "requ
                             tier=tier, tier2_prices=tier2_prices)
     notes = [] if billing == "request" else ["instance-based billing has no per-request fee"]
     return Bill(f"Google Cloud Run ({billing}-based billing, Tier {tier})", lines, window, notes,
-                usage_label=f"usage given for a period of {window[1]:,.0f} s")
+                usage_label=f"usage given for a period of {window[1]:,.0f} s", free_tier=bool(free_tier))
 
 
 def _lmi_lines(*, instance_type: str, min_fleet_s: float, scaled_s: float, requests: float,
@@ -485,7 +508,7 @@ def lambda_bill(result, *, free_tier: bool = False, volume_tiers: bool = True, r
     name = getattr(cfg, "name", "Lambda")
     title = f"AWS Lambda bill: {name} ({memory_mb:g} MB, {architecture}" + \
         (f", provisioned concurrency {n_pc})" if n_pc else ")")
-    return Bill(title, lines, (t0, t1), notes)
+    return Bill(title, lines, (t0, t1), notes, free_tier=bool(free_tier), volume_tiers=bool(volume_tiers))
 
 
 def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
@@ -534,7 +557,7 @@ def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
                             tier2_prices=tier2_prices)
     name = getattr(cfg, "name", "Cloud Run")
     title = f"Google Cloud Run bill: {name} ({vcpu:g} vCPU, {memory_gib:g} GiB, {billing}-based, Tier {tier})"
-    return Bill(title, lines, (t0, t1), notes)
+    return Bill(title, lines, (t0, t1), notes, free_tier=bool(free_tier))
 
 
 def lmi_bill(result) -> Bill:

@@ -291,6 +291,14 @@ def test_projection_applies_free_tier_and_tiers_to_the_month():
     monthly = 440_000 * P_REQ + 1_040_000 * P_X86
     assert big.monthly_usd == pytest.approx(monthly) and big.total_usd == pytest.approx(monthly / 720)
     assert "scaling the simulated window of 3,600.0 s linearly" in big.projection_note
+    assert "Free tier and volume tiers (monthly) applied after scaling" in big.projection_note
+    assert "No free tier" not in big.projection_note
+    # Without the free tier the note says so, rather than claim one was applied.
+    list_price = bill(lambda_result([dict(service_s=1.0)] * 2000, window=hour))
+    assert list_price.monthly_usd == pytest.approx(1_440_000 * P_REQ + 1_440_000 * P_X86)   # 1 GB x 1 s each
+    assert "Volume tiers (monthly) applied after scaling" in list_price.projection_note
+    assert "Free tier" not in list_price.projection_note
+    assert list_price.projection_note.endswith("No free tier applied (free_tier=True applies it).")
     tiered = bill(lambda_result([dict(service_s=100.0)] * 100_000, memory_mb=1024, window=hour))  # 7.2e9 GB-s/month
     assert tiered.monthly_usd == pytest.approx(720 * 1e5 * P_REQ + 6e9 * P_X86 + 1.2e9 * 0.000015)
 

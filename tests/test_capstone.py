@@ -21,7 +21,7 @@ def test_the_labs_sample_file_is_what_sample_export_makes():
 
 def test_the_sample_reads_back_to_the_arrivals_it_was_made_from():
     workload = capstone.workload_from_csv(ROOT / "labs" / "data" / "sample_requests.csv")
-    made = capstone.shape_arrivals("bursts", 1.0).times(np.random.default_rng(capstone.SEED), 1800.0)
+    made = capstone.shape_arrivals("bursts", 1.0, 1800.0).times(np.random.default_rng(capstone.SEED), 1800.0)
     assert workload.arrivals.timestamps_s == pytest.approx(np.round(made, 3) - np.round(made, 3)[0], abs=1e-6)
 
 
@@ -78,11 +78,24 @@ def test_decision_map_is_the_same_serially_and_on_a_process_pool():
 
 
 @pytest.mark.parametrize("shape", capstone.SHAPES)
-def test_every_shape_has_the_mean_rate_asked_for(shape):
-    arrivals = capstone.shape_arrivals(shape, 2.0)
-    window = 86_400.0 if shape == "daily cycle" else 1800.0
-    assert arrivals.expected_count(window) / window == pytest.approx(2.0 if shape != "spike" else
-                                                                   2.0 * (1 + 4 * 120 / 1800), rel=0.01)
+@pytest.mark.parametrize("window_s", [600.0, 1800.0, 7200.0])
+def test_every_shape_has_the_mean_rate_asked_for_over_the_window(shape, window_s):
+    arrivals = capstone.shape_arrivals(shape, 2.0, window_s)
+    # expected_count integrates the rate by trapezoids on 20,000 steps: a spike's edges cost up to ~2e-4.
+    assert arrivals.expected_count(window_s) / window_s == pytest.approx(2.0, rel=5e-4)
+
+
+def test_the_daily_cycle_and_the_spike_happen_inside_the_window():
+    window_s = 600.0
+    cycle = capstone.shape_arrivals("daily cycle", 2.0, window_s)
+    rates = cycle.rate_at(np.array([0.0, window_s / 2, window_s]))
+    assert rates[1] / rates[0] == pytest.approx(capstone.DAILY_PEAK_TO_TROUGH)   # peak mid-window, trough at the ends
+    assert rates[2] == pytest.approx(rates[0])
+    spike = capstone.shape_arrivals("spike", 2.0, window_s)
+    inside = spike.rate_at(np.array([window_s / 3 + 1.0]))[0]
+    before = spike.rate_at(np.array([1.0]))[0]
+    assert inside == pytest.approx(capstone.SPIKE_FACTOR * before)
+    assert window_s / 3 + capstone.SPIKE_DURATION_S < window_s
 
 
 @pytest.mark.parametrize("kwargs, name", [({"shape": "weekly"}, "shape"), ({"mean_rate_per_s": 0}, "mean_rate_per_s"),
@@ -107,6 +120,17 @@ def test_pasted_timestamps_take_precedence_and_an_upload_over_them():
                "last_modified": datetime(2026, 11, 27, tzinfo=timezone.utc)},)
     panel.controls["upload"].value = upload
     assert panel.table().loc["requests"].tolist() == [3, 3, 3]
+
+
+def test_the_window_says_how_long_pasted_timestamps_cover():
+    text = capstone.sample_export(1800.0)
+    panel = PANELS["capstone"]()
+    panel.controls["pasted"].value = text
+    covers_30_min = capstone.verdict(capstone.workload_from_csv(text, duration_s=1800.0))
+    pd.testing.assert_frame_equal(panel.table(), covers_30_min)
+    panel.controls["duration_min"].value = 60.0   # the same requests over an hour: half the monthly Lambda bill
+    assert panel.table().loc["monthly cost (USD)", "Lambda"] == pytest.approx(
+        covers_30_min.loc["monthly cost (USD)", "Lambda"] / 2, abs=0.011)
 
 
 def test_a_bad_row_shows_its_line_number_and_over_cap_settings_do_not_run():

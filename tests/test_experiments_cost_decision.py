@@ -195,6 +195,13 @@ def test_trace_verdict_replays_the_trace_on_every_platform_in_the_capstone_table
     pd.testing.assert_frame_equal(table, decision.trace_verdict(Replay(timestamps_s)))
     # The request profile is passed on: 1.8 s of I/O (median about 1.25 s) moves every p50 up by far more
     # than the default profile's 200 ms requests could.
+    # A longer window, silent after the trace, scales Lambda's projected month (requests and their work) by
+    # the ratio of the windows (the default ends at the last timestamp); LMI's fleet hours scale with the window.
+    longer = decision.trace_verdict(timestamps_s, duration_s=1800.0)
+    cost = table.loc["monthly cost (USD)"].astype(float)
+    shrink = Replay(timestamps_s).natural_duration_s / 1800.0
+    assert longer.loc["monthly cost (USD)", "Lambda"] == pytest.approx(cost["Lambda"] * shrink, abs=0.011)  # cents
+    assert longer.loc["monthly cost (USD)", "Lambda MI"] == pytest.approx(cost["Lambda MI"], rel=0.02)
     slow = decision.trace_verdict(timestamps_s, io_ms=Exponential(mean_ms=1800.0))
     p50 = table.loc["p50 latency (ms)"].astype(float)
     assert (slow.loc["p50 latency (ms)"].astype(float) > p50 + 800.0).all()

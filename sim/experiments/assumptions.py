@@ -187,8 +187,10 @@ def simplifications() -> pd.DataFrame:
          "documented targets (facts.md s.6, s.9 item 8); the exact control law is Google's"),
         ("Lambda INIT cap", f"INIT is capped at {LAMBDA_INIT_CAP_MS / 1000:g} s",
          "AWS retries a longer INIT at the first invoke (facts.md s.4); the retry is not modelled"),
-        ("Placement overhead", "no platform overhead beyond INIT (Lambda) or container start-up (Cloud Run)",
-         "end-to-end cold starts measured from a client are longer (facts.md s.4: hello-world about 0.2-0.4 s)"),
+        ("Placement overhead", "Lambda: none beyond INIT, as Lambda reports it; Cloud Run: start-up as a client "
+         "measures it, end to end",
+         "short Lambda cold starts are understated against Cloud Run's: end-to-end hello-world medians are "
+         "0.22-0.37 s against INIT medians of 0.05-0.23 s (facts.md s.4, two sources four years apart)"),
         ("First-invoke penalty", "JIT runtimes (Java, .NET) add a fixed time to the first request after INIT",
          "from one benchmark's hello-world functions (facts.md s.4)"),
         ("Lambda queue-fed scaling", "queue mode uses the same scale-up bucket as synchronous calls "

@@ -26,7 +26,7 @@ from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_ke
 from ..run import compare
 from ..state import db_connections
 from ..sweep import summarise, sweep
-from ..workload import Workload
+from ..workload import MAX_REQUESTS, Workload
 from .concurrency_cost import on_off
 
 SEED = 1
@@ -35,7 +35,8 @@ CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
 SHAPES = ("steady", "daily cycle", "bursts", "spike")
 #: Bursts: traffic during the first tenth of every 10 minutes; a spike: 5x the mean rate for 2 minutes.
 BURST_ON_FRACTION, BURST_CYCLE_S = 0.1, 600.0
-SPIKE_FACTOR, SPIKE_START_S, SPIKE_DURATION_S = 5.0, 600.0, 120.0
+SPIKE_FACTOR, SPIKE_DURATION_S = 5.0, 120.0
+DAILY_PEAK_TO_TROUGH = 4.0
 
 
 # ---------------------------------------------------------------- your traffic
@@ -46,30 +47,38 @@ def work(cpu_ms: float, io_ms: float) -> tuple[Exponential, Exponential]:
     return Exponential(mean_ms=cpu_ms), Exponential(mean_ms=io_ms)
 
 
-def shape_arrivals(shape: str, mean_rate_per_s: float):
-    """The arrival process of a named traffic shape with the given mean rate."""
+def shape_arrivals(shape: str, mean_rate_per_s: float, duration_s: float = 1800.0):
+    """The arrival process of a named traffic shape whose mean rate over a window of `duration_s` is
+    `mean_rate_per_s`: steady; a daily cycle squeezed into the window (trough at both ends, peak in the
+    middle, so the window stands for a day); bursts (whole ten-minute cycles for an exact mean); or a spike
+    of SPIKE_FACTOR times the base rate for SPIKE_DURATION_S, a third of the way in."""
     _check.choice("shape", shape, SHAPES)
     _check.number("mean_rate_per_s", mean_rate_per_s, low=0, low_open=True, high=10_000)
+    _check.number("duration_s", duration_s, low=0, low_open=True, high=366 * 86_400)
     if shape == "steady":
         return Poisson(rate_per_s=mean_rate_per_s)
     if shape == "daily cycle":
-        return Diurnal(mean_rate_per_s=mean_rate_per_s, peak_to_trough=4.0)
+        return Diurnal(mean_rate_per_s=mean_rate_per_s, peak_to_trough=DAILY_PEAK_TO_TROUGH, period_s=duration_s,
+                       peak_at_s=duration_s / 2)
     if shape == "bursts":
         return on_off(mean_rate_per_s, BURST_ON_FRACTION, BURST_CYCLE_S)
-    return Spike(base_rate_per_s=mean_rate_per_s, spike_rate_per_s=SPIKE_FACTOR * mean_rate_per_s,
-                 spike_start_s=SPIKE_START_S, spike_duration_s=SPIKE_DURATION_S)
+    _check.number("duration_s", duration_s, low=1.5 * SPIKE_DURATION_S, high=366 * 86_400)   # the spike fits
+    base_rate_per_s = mean_rate_per_s * duration_s / (duration_s + (SPIKE_FACTOR - 1) * SPIKE_DURATION_S)
+    return Spike(base_rate_per_s=base_rate_per_s, spike_rate_per_s=SPIKE_FACTOR * base_rate_per_s,
+                 spike_start_s=duration_s / 3, spike_duration_s=SPIKE_DURATION_S)
 
 
 def shape_workload(shape: str = "steady", mean_rate_per_s: float = 2.0, duration_s: float = 1800.0,
-                   cpu_ms: float = 20.0, io_ms: float = 180.0, max_requests: int = 200_000) -> Workload:
+                   cpu_ms: float = 20.0, io_ms: float = 180.0, max_requests: int = MAX_REQUESTS) -> Workload:
     """A workload of a named shape (steady, daily cycle, bursts, spike); raises ValueError over `max_requests`."""
     cpu, io = work(cpu_ms, io_ms)
-    return Workload(shape_arrivals(shape, mean_rate_per_s), duration_s=duration_s, cpu_ms=cpu, io_ms=io,
-                    max_requests=max_requests)
+    return Workload(shape_arrivals(shape, mean_rate_per_s, duration_s), duration_s=duration_s, cpu_ms=cpu,
+                    io_ms=io, max_requests=max_requests)
 
 
 def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column: int | str = 0,
-                      unit: str = "auto", duration_s: float | None = None, max_requests: int = 200_000) -> Workload:
+                      unit: str = "auto", duration_s: float | None = None,
+                      max_requests: int = MAX_REQUESTS) -> Workload:
     """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload.
     The window ends just after the last timestamp unless `duration_s` says how long the export covers
     (from its first timestamp): the monthly projection scales the window, so a window that cuts a cycle
@@ -79,6 +88,21 @@ def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column
         _check.number("duration_s", duration_s, low=replay.natural_duration_s, high=366 * 86_400)
     cpu, io = work(cpu_ms, io_ms)
     return Workload(replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
+
+
+def configs_text(configs: Sequence = CONFIGS) -> str:
+    """The platform settings a verdict assumes, one line per config (printed above the lab's assumptions)."""
+    lines = []
+    for config in configs:
+        if config.platform == "lambda":
+            detail = f"{config.memory_mb:,} MB of memory"
+        elif config.platform == "cloudrun":
+            detail = (f"{config.vcpu:g} vCPU and {config.memory_gib:g} GiB per instance, "
+                      f"up to {config.max_concurrency} requests each")
+        else:
+            detail = f"{config.instance_type} instances, a minimum fleet of {config.min_instances}"
+        lines.append(f"{config.name}: {detail}")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- the verdict
@@ -96,7 +120,7 @@ def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -
         columns[name] = {
             "requests": s["requests"],
             "monthly cost (USD)": round(bill.monthly_usd, 2),
-            "prices as of": _price_dates(bill.lines["as_of"]),
+            "prices as of": bill.price_dates,
             "p50 latency (ms)": round(s["latency_p50_ms"], 1),
             "p99 latency (ms)": round(s["latency_p99_ms"], 1),
             "cold-start share": round(s["cold_start_rate"], 4),
@@ -105,12 +129,6 @@ def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -
             "peak DB connections": db_connections(result).peak,
         }
     return pd.DataFrame(columns).loc[list(VERDICT_ROWS)]
-
-
-def _price_dates(as_of) -> str:
-    """The dates of a bill's prices as "first to last" (each is the date the price was seen on its page)."""
-    dates = sorted({str(d)[:10] for d in as_of if str(d)[:4].isdigit()})
-    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
 
 
 def verdict_text(table: pd.DataFrame) -> str:
@@ -242,7 +260,7 @@ def sample_export(duration_s: float = 1800.0, seed: int = SEED) -> str:
     traffic at about 1 request per second: what the lab's sample file holds, to show the format."""
     from datetime import datetime, timedelta
 
-    times = shape_arrivals("bursts", 1.0).times(np.random.default_rng(seed), duration_s)
+    times = shape_arrivals("bursts", 1.0, duration_s).times(np.random.default_rng(seed), duration_s)
     start = datetime.fromisoformat(SAMPLE_START)
     lines = ['"@timestamp","@message"']
     for k, t in enumerate(times):

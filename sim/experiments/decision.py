@@ -22,7 +22,7 @@ from ..arrivals import Poisson, Replay, Spike
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential
 from ..plotting import new_figure, platform_colour, styled
-from ..run import simulate
+from ..run import compare, simulate
 from ..workload import Workload
 from .capstone import verdict, work
 from .concurrency_cost import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
@@ -160,6 +160,14 @@ def map_runs(rates_per_hour: Sequence[float] = RATES_PER_HOUR, on_fractions: Seq
                 labels = (("profile", profile), ("rate_per_hour", float(rate)), ("on_fraction", float(fraction)))
                 runs += [Run(workload, config, seed, labels) for config in configs]
     return runs
+
+
+def map_price_dates(configs: Sequence = MAP_CONFIGS) -> dict[str, str]:
+    """The dates of the list prices behind the map's costs, per config name ("first to last"), read off the
+    bills of a one-minute run (at the map's rates every bill has the same price lines, no volume tier beyond
+    the first)."""
+    workload = Workload(Poisson(rate_per_s=1.0), duration_s=60.0)
+    return {name: result.bill().price_dates for name, result in compare(workload, *configs, seed=SEED).items()}
 
 
 def decision_map(rates_per_hour: Sequence[float] = RATES_PER_HOUR, on_fractions: Sequence[float] = ON_FRACTIONS,
@@ -330,8 +338,9 @@ def three_way_display(rows: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- your own traffic
 def trace_verdict(timestamps_s, cpu_ms=PROFILES[1][1], io_ms=PROFILES[1][2], configs: Sequence = MAP_CONFIGS,
-                  seed: int = SEED) -> pd.DataFrame:
+                  seed: int = SEED, duration_s: float | None = None) -> pd.DataFrame:
     """Replay your own request timestamps (seconds; e.g. `Replay.from_csv(path).timestamps_s`) on the platforms:
-    the capstone lab's verdict table (`capstone.verdict`), one column per platform."""
+    the capstone lab's verdict table (`capstone.verdict`), one column per platform. The window is
+    `duration_s` long (default: up to the last timestamp), and the monthly cost is projected from it."""
     replay = timestamps_s if isinstance(timestamps_s, Replay) else Replay(timestamps_s)
-    return verdict(Workload(arrivals=replay, cpu_ms=cpu_ms, io_ms=io_ms), configs, seed)
+    return verdict(Workload(arrivals=replay, duration_s=duration_s, cpu_ms=cpu_ms, io_ms=io_ms), configs, seed)

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import _check
 from ..arrivals import ArrivalProcess, Poisson, Spike
+from ..billing import date_range
 from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import LogNormal
 from ..plotting import PLATFORM_COLOURS, new_figure, platform_key, styled
@@ -127,10 +128,12 @@ def billing_costs(rates_per_s: Sequence[float] = (1.0, 5.0, 20.0, 50.0), duratio
     for rate_per_s in rates_per_s:
         runs = side_by_side(rate_per_s, duration_s, configs=(CLOUD_RUN, CLOUD_RUN_INSTANCE), seed=seed)
         request_based, instance_based = runs[CLOUD_RUN.name], runs[CLOUD_RUN_INSTANCE.name]
+        bills = request_based.bill(), instance_based.bill()
         rows.append({"rate_per_s": float(rate_per_s),
-                     "request_based_usd": request_based.bill().total_usd,
-                     "instance_based_usd": instance_based.bill().total_usd,
-                     "mean_instances": request_based.mean_instances()})
+                     "request_based_usd": bills[0].total_usd,
+                     "instance_based_usd": bills[1].total_usd,
+                     "mean_instances": request_based.mean_instances(),
+                     "prices_as_of": date_range(pd.concat([bill.lines["as_of"] for bill in bills]))})
     table = pd.DataFrame(rows)
     table["instance_over_request"] = table["instance_based_usd"] / table["request_based_usd"]
     return table

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import widgets
+from ..arrivals import Replay
 from ..experiments import capstone
 from ..plotting import platform_colour
 from ._common import PANEL_MAX_REQUESTS, check_configs, figure
@@ -32,10 +33,13 @@ def uploaded_text(upload) -> str:
 
 def workload(shape: str, mean_rate_per_s: float, duration_min: float, cpu_ms: float, io_ms: float,
              pasted: str = "", upload=(), max_requests: int = PANEL_MAX_REQUESTS):
-    """The workload the settings describe: uploaded or pasted timestamps if any, else the chosen shape."""
+    """The workload the settings describe: uploaded or pasted timestamps if any (the window then says how long
+    the export covers, at least up to its last timestamp), else the chosen shape."""
     text = uploaded_text(upload) or pasted.strip()
     if text:
-        return capstone.workload_from_csv(text, cpu_ms=cpu_ms, io_ms=io_ms, max_requests=max_requests)
+        natural_s = Replay.from_csv(text).natural_duration_s
+        return capstone.workload_from_csv(text, cpu_ms=cpu_ms, io_ms=io_ms, max_requests=max_requests,
+                                          duration_s=max(duration_min * 60.0, natural_s))
     return capstone.shape_workload(shape, mean_rate_per_s, duration_s=duration_min * 60.0, cpu_ms=cpu_ms,
                                    io_ms=io_ms, max_requests=max_requests)
 
@@ -53,7 +57,7 @@ def expected_requests(shape: str, mean_rate_per_s: float, duration_min: float, p
     text = uploaded_text(upload) or pasted.strip()
     if text:
         return float(sum(1 for line in text.splitlines() if line.strip()))
-    arrivals = capstone.shape_arrivals(shape, mean_rate_per_s)
+    arrivals = capstone.shape_arrivals(shape, mean_rate_per_s, duration_min * 60.0)
     return arrivals.expected_count(duration_min * 60.0)
 
 
@@ -84,8 +88,8 @@ def panel(configs: Sequence = capstone.CONFIGS, max_requests: int = PANEL_MAX_RE
     controls = {
         "shape": widgets.choice("traffic shape", list(capstone.SHAPES), DEFAULTS["shape"]),
         "mean_rate_per_s": widgets.slider("mean requests per second", DEFAULTS["mean_rate_per_s"], 0.1, 50.0, 0.1),
-        "duration_min": widgets.slider("window (minutes)", DEFAULTS["duration_min"], 10.0, 120.0, 5.0,
-                                       readout_format=".0f"),
+        "duration_min": widgets.slider("window (minutes; timestamps: how long the export covers)",
+                                       DEFAULTS["duration_min"], 10.0, 120.0, 10.0, readout_format=".0f"),
         "cpu_ms": widgets.slider("CPU per request (ms)", DEFAULTS["cpu_ms"], 1.0, 500.0, 1.0, readout_format=".0f"),
         "io_ms": widgets.slider("I/O wait per request (ms)", DEFAULTS["io_ms"], 1.0, 2000.0, 1.0,
                                 readout_format=".0f"),

@@ -44,6 +44,14 @@ BURST = SpikeWindow(BASE_RATE_PER_S, SPIKE_START_S, SPIKE_DURATION_S, DURATION_S
 arrivals, expected_requests = BURST.arrivals, BURST.expected_requests
 
 
+def scenario(**values) -> str:
+    """The lab's burst and database in words, at these settings (DEFAULTS for any left out)."""
+    values = {**DEFAULTS, **values}
+    return (f"For {DURATION_S / 60:g} minutes the API gets {BASE_RATE_PER_S:g} requests per second, except for "
+            f"{SPIKE_DURATION_S:g} seconds in which {values['spike_rate_per_s']:g} requests per second arrive.\n"
+            f"The database accepts {values['db_max_connections']} connections.")
+
+
 def experiment(spike_rate_per_s: float = DEFAULTS["spike_rate_per_s"],
                db_max_connections: int = DEFAULTS["db_max_connections"], pooler: bool = DEFAULTS["pooler"],
                pooler_max_connections: int = DEFAULTS["pooler_max_connections"],
