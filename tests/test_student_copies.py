@@ -76,6 +76,18 @@ def test_answer_key_pairs_questions_with_answers_and_points_glue_at_the_lab():
     assert "{glue:text}`../../labs/09_sample.ipynb::sky_share:.0%`" in key
     assert "{glue:text}`../../labs/09_sample.ipynb::sky_word:s`" in key     # myst-nb needs the spec after path::key
     assert key.count("```python") == 2
+    # The key shows what each worked solution printed in the executed lab (the sample's cells print 42).
+    assert key.count("What it gives in the executed lab:") == 2 and "```text\n42\n```" in key
+
+
+def test_output_text_keeps_printed_text_and_results_notes_figures_and_cuts_long_outputs():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="first\n"),
+                    nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"}),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "\n".join(map(str, range(50)))},
+                                           execution_count=1)]
+    text = copies.output_text(cell, max_lines=5)
+    assert text.splitlines() == ["first", "(a figure)", "0", "1", "2", "... (47 more lines)"]   # 52 lines in all
 
 
 @pytest.mark.parametrize("cells, message", [

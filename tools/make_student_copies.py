@@ -117,6 +117,25 @@ def _point_glue_at(text: str, notebook: str) -> str:
     return GLUE_ROLE.sub(point, text)
 
 
+def output_text(cell, max_lines: int = 40) -> str:
+    """A code cell's stored outputs as plain text (printed text, then results; a figure as a note), cut at
+    `max_lines` lines."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            parts.append("".join(output.get("text", "")).rstrip())
+        elif output.get("output_type") in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            if "image/png" in data:
+                parts.append("(a figure)")
+            elif "text/plain" in data:
+                parts.append("".join(data["text/plain"]).rstrip())
+    lines = "\n".join(p for p in parts if p).splitlines()
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"... ({len(lines) - max_lines} more lines)"]
+    return "\n".join(lines)
+
+
 def answer_key(nb, lab: Path, title: str) -> str:
     """Markdown: every Think! answer and worked exercise of one lab, with the question before it."""
     notebook = f"../../labs/{lab.name}"
@@ -134,6 +153,9 @@ def answer_key(nb, lab: Path, title: str) -> str:
                 lines += [_point_glue_at(cell.source.strip(), notebook), ""]
             else:
                 lines += [f"Worked solution of exercise {exercise_id(cell)}:", "", "```python", cell.source.rstrip(), "```", ""]
+                printed = output_text(cell)
+                if printed:
+                    lines += ["What it gives in the executed lab:", "", "```text", printed, "```", ""]
         previous = cell
     return "\n".join(lines).rstrip() + "\n"
 
