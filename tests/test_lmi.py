@@ -119,6 +119,24 @@ def test_fleet_never_grows_faster_than_the_growth_limit(launch_s):
     assert first_24 > 300.0 + 2 * cfg.scale_growth_window_s
 
 
+def test_growth_limit_counts_from_the_smallest_fleet_after_a_scale_in():
+    # 60 req/s of 500 ms CPU, a 200 s lull that drains the fleet to its minimum, then the load again: the
+    # fleet may regrow only from the small post-drain size, so size(t) <= 2 x size(t - 300 s) at every t.
+    # Size(t) changes at creations and retirements, size(t - 300 s) at those times + 300 s: check both.
+    rng = np.random.default_rng(0)
+    t = np.r_[np.sort(rng.uniform(0, 2500, rng.poisson(60 * 2500))),
+              np.sort(rng.uniform(2700, 3400, rng.poisson(60 * 700)))]
+    cfg = LambdaManagedInstancesConfig()
+    inst = simulate(Workload(Replay(t), duration_s=3400.0, cpu_ms=Fixed(500), io_ms=Fixed(0)), cfg, seed=1).instances
+    changes = np.r_[inst["created_s"], inst["retired_s"].dropna()]
+    times = np.unique(np.r_[changes, changes + cfg.scale_growth_window_s])
+    times = times[(times >= cfg.scale_growth_window_s) & (times <= 3400.0)]
+    assert fleet_size(inst, np.arange(2500.0, 2700.0, 10.0)).min() == cfg.min_instances   # it drained
+    now, before = fleet_size(inst, times), fleet_size(inst, times - cfg.scale_growth_window_s)
+    assert (now <= cfg.scale_growth_factor * before).all(), times[now > cfg.scale_growth_factor * before]
+    assert fleet_size(inst, np.array([3400.0]))[0] > cfg.min_instances                     # and regrew
+
+
 def test_traffic_more_than_doubling_within_five_minutes_throttles_and_slower_growth_does_not():
     # Both reach 100 req/s of CPU-bound work (200 ms) from 5 req/s. The step does it at once (x20):
     # the fleet may only double per 5 minutes, so saturated instances fill their slots and refuse requests.

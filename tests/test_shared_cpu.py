@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.shared_cpu import LeastLoadedRouter, SharedCpuInstance
+from sim.shared_cpu import LeastLoadedRouter, SharedCpuInstance, WindowAverages
 
 
 def reference_ends(arrivals_s, work_s, io_s, vcpu):
@@ -170,3 +170,11 @@ def test_the_router_picks_what_a_scan_of_the_active_instances_picks(seed):
                         instance.in_flight += 2                                   # and another is placed without a pick
                     router.track(instance)
     assert picks > 500   # the random walk did route requests, full and empty fleets included
+
+
+def test_window_averages_divide_by_the_time_covered():
+    """The autoscalers' meter: vCPU-second integrals sampled at 0, 10 and 70 s with a 60 s window."""
+    meter = WindowAverages(60.0, 1)
+    assert meter.update(0.0, (0.0,)) is None                       # one sample covers no time
+    assert meter.update(10.0, (20.0,)) == pytest.approx((2.0,))    # 20 vCPU-s over the 10 s covered so far
+    assert meter.update(70.0, (170.0,)) == pytest.approx((2.5,))   # the sample at 0 left: (170 - 20) / (70 - 10)

@@ -70,6 +70,25 @@ def test_lambda_scale_up_rate_throttles_a_burst_beyond_the_token_bucket():
     assert res.requests["status"].tolist() == ["ok"] * 3 + ["throttled"] * 2
 
 
+def test_lambda_token_bucket_refills_scale_up_per_10s_every_10_seconds():
+    """A bucket of 3 per 10 s: full at 0 s (3 of 5 start), 0.3 tokens at 1 s (all 5 refused), refilled to
+    its cap of 3 by 11 s (3 of 5 start). The 30 s handlers keep every environment busy, so none is reused."""
+    t = np.r_[np.zeros(5), np.ones(5), np.full(5, 11.0)]
+    res = simulate(Workload(Replay(t), cpu_ms=Fixed(0), io_ms=Fixed(30_000)),
+                   LambdaConfig(scale_up_per_10s=3, init_ms=0), seed=0)
+    ok, refused = "ok", "throttled"
+    assert res.requests["status"].tolist() == [ok] * 3 + [refused] * 7 + [ok] * 3 + [refused] * 2
+
+
+def test_lambda_keep_alive_expires_at_exactly_its_end():
+    """Environment 0 is freed at 2.5 s (0.5 s INIT + 2 s) and expires at 302.5 s: a request at exactly 302.5 s
+    finds it gone and starts cold."""
+    res = simulate(Workload(Replay([0.0, 302.5]), cpu_ms=Fixed(0), io_ms=Fixed(2000)),
+                   LambdaConfig(memory_mb=1769, init_ms=500, keep_alive_s=300), seed=0)
+    assert res.requests["cold"].tolist() == [True, True]
+    assert res.instances["retired_s"][0] == pytest.approx(302.5)
+
+
 def test_lambda_timeout_cuts_the_request_and_marks_it():
     workload = Workload(Replay([0.0]), cpu_ms=Fixed(0), io_ms=Fixed(5000))
     res = simulate(workload, LambdaConfig(timeout_s=3, init_ms=0), seed=0)
@@ -112,6 +131,16 @@ def test_cloud_run_processor_sharing_splits_vcpus_between_cpu_phases(vcpu, expec
     config = CloudRunConfig(vcpu=vcpu, min_instances=1, max_instances=1, startup_ms=0)
     ledger, _end = CloudRunModel(config, draws, "sync", 10.0, _np.random.default_rng(0)).run()
     np.testing.assert_allclose(ledger.end_s, expected_ends)
+
+
+def test_cloud_run_cpu_target_counts_the_instance_vcpus():
+    """A request every 50 ms with 100 ms of CPU keeps 2 vCPUs busy. At the 60% CPU target a 2-vCPU instance
+    carries 1.2 busy vCPUs, so the autoscaler wants ceil(2 / 1.2) = 2 instances (ceil(2 / 0.6) = 4 if it
+    forgot that an instance has 2 vCPUs)."""
+    t = np.arange(0.0, 600.0, 0.05)
+    res = simulate(Workload(Replay(t), duration_s=600.0, cpu_ms=Fixed(100), io_ms=Fixed(0)),
+                   CloudRunConfig(vcpu=2, memory_gib=1.0, max_concurrency=80, startup_ms=0), seed=0)
+    assert res.peak_instances() == math.ceil(2 / (0.6 * 2))
 
 
 def test_cloud_run_io_wait_uses_no_cpu():
