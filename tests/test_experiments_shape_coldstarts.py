@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sim import CloudRunConfig, Fixed, LambdaConfig, Replay, Workload, simulate
-from sim.coldstart import LAMBDA_PROFILES
+from sim.coldstart import LAMBDA_PROFILES, lambda_init_distribution
 from sim.experiments import cold_starts, deployment_shape as shape
 from sim.stats import time_average
 from sim.theory import keepalive_cold_probability
@@ -126,19 +126,31 @@ def test_first_request_is_dropped_from_the_cold_share():
 SHORT = cold_starts.bursty_workload(duration_s=2 * 3600.0)
 
 
+def median_within_4_se(observed_s: float, model_median_s: float, starts_per_seed: float, seeds: int) -> bool:
+    """The mean over seeds of sample medians of a lognormal INIT (p95 = 2 x median, so sigma = ln 2 / 1.645):
+    on the log scale the sample median's standard error is 1.2533 sigma / sqrt(n) for n starts."""
+    sigma = math.log(2.0) / 1.6449
+    se_log = 1.2533 * sigma / math.sqrt(starts_per_seed * seeds)
+    return abs(math.log(observed_s / model_median_s)) <= 4 * se_log
+
+
 def test_bigger_packages_start_slower_and_cascade_into_more_cold_starts():
     sweep = cold_starts.package_sweep(package_mb=(0.5, 14.0, 35.0), seeds=(1, 2), workload=SHORT)
     assert sweep["startup_median_s"].is_monotonic_increasing
     assert sweep["started"].is_monotonic_increasing            # same traffic, more environments
     assert sweep["cold_start_rate"].is_monotonic_increasing
-    # The calibration: about 0.1 s per MB on top of Node.js's INIT (Shilkov's 35 MB median 3.87 s).
-    assert sweep["startup_median_s"].iloc[-1] == pytest.approx(3.87, rel=0.15)
+    # The calibration: about 0.1 s per MB on top of Node.js's INIT; the linear fit puts the 35 MB median
+    # 3% below Shilkov's measured 3.87 s, and the simulated medians are the model's within 4 standard errors.
+    model_s = lambda_init_distribution("nodejs", 35.0).median_ms / 1000
+    assert abs(model_s / 3.87 - 1) < 0.05
+    assert median_within_4_se(sweep["startup_median_s"].iloc[-1], model_s, sweep["started"].iloc[-1], seeds=2)
 
 
 def test_runtime_startup_medians_follow_the_calibration():
     sweep = cold_starts.runtime_sweep(seeds=(1, 2), workload=SHORT)
     lam = sweep[sweep["platform"] == "lambda"].set_index("runtime")["startup_median_s"]
-    assert lam["go"] == pytest.approx(LAMBDA_PROFILES["go"].init_median_ms / 1000, rel=0.25)
+    started = sweep[sweep["platform"] == "lambda"].set_index("runtime")["started"]
+    assert median_within_4_se(lam["go"], LAMBDA_PROFILES["go"].init_median_ms / 1000, started["go"], seeds=2)
     assert lam["java"] > 3 * lam["go"] and lam["java_snapstart"] < lam["go"]
     cloud_run = sweep[sweep["platform"] == "cloudrun"].set_index("runtime")
     assert cloud_run["started"].max() < sweep.loc["Lambda python", "started"]   # per instance: fewer starts

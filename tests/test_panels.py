@@ -172,7 +172,7 @@ def test_lab3_the_concurrency_cap_does_not_change_lambda():
     pd.testing.assert_series_equal(before, after)
 
 
-def test_lab3_burstier_traffic_lowers_lambdas_monthly_cost_at_the_same_mean_rate():
+def test_lab3_burstier_traffic_lowers_cloud_runs_monthly_cost_and_barely_changes_lambdas():
     panel = build("traffic_cost")
     set_control(panel, "on_fraction", 1.0)
     steady = panel.table().loc["per 30-day month (USD)"]

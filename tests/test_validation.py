@@ -113,3 +113,5 @@ def test_validation_table_has_the_documented_columns():
     table = validation.validation_table(seed=1, quick=True)
     assert list(table.columns) == ["check", "oracle", "simulated", "se", "within_4se"]
     assert len(table) == 9 and table["se"].gt(0).all()
+    assert table["within_4se"].all(), table[~table["within_4se"]]
+    assert ((table["simulated"] - table["oracle"]).abs() <= 4 * table["se"]).tolist() == table["within_4se"].tolist()
