@@ -54,7 +54,9 @@ def shape_arrivals(shape: str, mean_rate_per_s: float, duration_s: float = 1800.
     of SPIKE_FACTOR times the base rate for SPIKE_DURATION_S, a third of the way in."""
     _check.choice("shape", shape, SHAPES)
     _check.number("mean_rate_per_s", mean_rate_per_s, low=0, low_open=True, high=10_000)
-    _check.number("duration_s", duration_s, low=0, low_open=True, high=366 * 86_400)
+    spike = shape == "spike"   # the spike must fit in the window
+    _check.number("duration_s", duration_s, low=1.5 * SPIKE_DURATION_S if spike else 0, low_open=not spike,
+                  high=366 * 86_400)
     if shape == "steady":
         return Poisson(rate_per_s=mean_rate_per_s)
     if shape == "daily cycle":
@@ -62,7 +64,6 @@ def shape_arrivals(shape: str, mean_rate_per_s: float, duration_s: float = 1800.
                        peak_at_s=duration_s / 2)
     if shape == "bursts":
         return on_off(mean_rate_per_s, BURST_ON_FRACTION, BURST_CYCLE_S)
-    _check.number("duration_s", duration_s, low=1.5 * SPIKE_DURATION_S, high=366 * 86_400)   # the spike fits
     base_rate_per_s = mean_rate_per_s * duration_s / (duration_s + (SPIKE_FACTOR - 1) * SPIKE_DURATION_S)
     return Spike(base_rate_per_s=base_rate_per_s, spike_rate_per_s=SPIKE_FACTOR * base_rate_per_s,
                  spike_start_s=duration_s / 3, spike_duration_s=SPIKE_DURATION_S)
@@ -83,7 +84,13 @@ def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column
     The window ends just after the last timestamp unless `duration_s` says how long the export covers
     (from its first timestamp): the monthly projection scales the window, so a window that cuts a cycle
     short over-weights the busy part."""
-    replay = Replay.from_csv(source, column=column, unit=unit)
+    return replay_workload(Replay.from_csv(source, column=column, unit=unit), cpu_ms=cpu_ms, io_ms=io_ms,
+                           duration_s=duration_s, max_requests=max_requests)
+
+
+def replay_workload(replay: Replay, cpu_ms: float = 20.0, io_ms: float = 180.0, duration_s: float | None = None,
+                    max_requests: int = MAX_REQUESTS) -> Workload:
+    """Timestamps already read (a sim.Replay) as a workload; `duration_s` as in `workload_from_csv`."""
     if duration_s is not None:
         _check.number("duration_s", duration_s, low=replay.natural_duration_s, high=366 * 86_400)
     cpu, io = work(cpu_ms, io_ms)

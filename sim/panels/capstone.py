@@ -37,9 +37,9 @@ def workload(shape: str, mean_rate_per_s: float, duration_min: float, cpu_ms: fl
     the export covers, at least up to its last timestamp), else the chosen shape."""
     text = uploaded_text(upload) or pasted.strip()
     if text:
-        natural_s = Replay.from_csv(text).natural_duration_s
-        return capstone.workload_from_csv(text, cpu_ms=cpu_ms, io_ms=io_ms, max_requests=max_requests,
-                                          duration_s=max(duration_min * 60.0, natural_s))
+        replay = Replay.from_csv(text)
+        return capstone.replay_workload(replay, cpu_ms=cpu_ms, io_ms=io_ms, max_requests=max_requests,
+                                        duration_s=max(duration_min * 60.0, replay.natural_duration_s))
     return capstone.shape_workload(shape, mean_rate_per_s, duration_s=duration_min * 60.0, cpu_ms=cpu_ms,
                                    io_ms=io_ms, max_requests=max_requests)
 
