@@ -202,3 +202,16 @@ def test_lab3_panels_carry_lambda_managed_instances_as_a_third_column():
     bursty = cc.run_traffic(on_fraction=0.03)
     assert bursty.loc["per 30-day month (USD)", "Lambda MI"] == pytest.approx(
         traffic.loc["per 30-day month (USD)", "Lambda MI"], rel=0.01)
+
+
+# ---------------------------------------------------------------- settings printed for JupyterLab (no glue there)
+def test_printed_settings_describe_the_workload_the_labs_run():
+    lab1 = deployment_shape.scenario(spike_rate_per_s=150, db_max_connections=40)
+    assert "150 requests per second arrive" in lab1 and "accepts 40 connections" in lab1
+    text = concurrency_cost.traffic_settings(mean_rate_per_s=5.0, on_fraction=0.25, io_share=0.9)
+    run = concurrency_cost.traffic_experiment(mean_rate_per_s=5.0, on_fraction=0.25, io_share=0.9)
+    io_ms = run["Lambda"].workload.io_ms.mean_ms
+    assert io_ms == pytest.approx(180.0)                               # 20 ms x 0.9 / 0.1
+    assert f"averaging {io_ms:g} ms (90% of its work)" in text
+    assert "first 25% of each 10-minute cycle, for 30 minutes" in text
+    assert "arrives steadily" in concurrency_cost.traffic_settings(on_fraction=1.0)

@@ -117,6 +117,18 @@ def traffic_duration_s() -> float:
     return CYCLE_S * CYCLES
 
 
+def traffic_settings(**values) -> str:
+    """The traffic section's workload in words, at these settings (TRAFFIC_DEFAULTS for any left out)."""
+    values = {**TRAFFIC_DEFAULTS, **values}
+    rate, fraction = values["mean_rate_per_s"], values["on_fraction"]
+    io_ms = io_ms_for_share(values["io_share"], TRAFFIC_CPU_MS)
+    when = ("steadily" if fraction >= 1 else
+            f"during the first {fraction:.0%} of each {CYCLE_S / 60:g}-minute cycle")
+    return (f"A mean of {rate:g} request{'' if rate == 1 else 's'} per second arrives {when}, "
+            f"for {traffic_duration_s() / 60:g} minutes.\nEach request does {TRAFFIC_CPU_MS:g} ms of CPU work, then "
+            f"waits on I/O for an exponential time averaging {io_ms:g} ms ({values['io_share']:.0%} of its work).")
+
+
 def traffic_expected_requests(mean_rate_per_s: float, on_fraction: float, **_ignored) -> float:
     """Requests the traffic sends to each platform (checked against the run cap before running)."""
     return on_off(mean_rate_per_s, on_fraction, CYCLE_S).expected_count(traffic_duration_s())
