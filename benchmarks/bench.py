@@ -114,7 +114,7 @@ def scenarios(quick: bool) -> list[dict]:
     # Against "~10 per instance" it shows what requests per instance cost apart from CPU sharing.
     out.append({"name": "cloudrun ~80 per instance 8 vCPU", "group": "cloudrun_control",
                 "target_per_instance": 80, "n": scaled_n, "workload": io_bound_workload(scaled_n),
-                "config": CloudRunConfig(vcpu=8, max_concurrency=170)})
+                "config": CloudRunConfig(vcpu=8, memory_gib=4.0, max_concurrency=170)})
     return out
 
 

@@ -18,7 +18,10 @@ import pandas as pd
 
 from . import _check
 from .prices import (CLOUDRUN_FREE, EC2_HOURLY, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, LMI,
-                     MONTH_S, NOT_SHOWN, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
+                     MONTH_S, NOT_SHOWN, OLDER_COPY, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
+
+#: How a bill dates a price whose page showed no date: the date it was read.
+READ_UNDATED = "read; page undated"
 
 ARCHITECTURES = ("x86_64", "arm64")
 ROUNDINGS_MS = (1, 100)       # Lambda: 1 ms since 2020-12-01, 100 ms before (facts.md s.1, TV-3)
@@ -47,9 +50,14 @@ def billed_duration_ms(duration_ms, rounding_ms: int = 1) -> np.ndarray:
 
 
 def date_range(as_of) -> str:
-    """ISO dates (the first 10 characters of each entry that starts with a year) as "first to last", or the one date."""
-    dates = sorted({str(d)[:10] for d in as_of if str(d)[:4].isdigit()})
-    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    """ISO dates (the first 10 characters of each entry that starts with a year) as "first to last", or the one date;
+    where the last is the date undated pages were read (see _as_of), it says so."""
+    entries = [str(d) for d in as_of if str(d)[:4].isdigit()]
+    dates = sorted({d[:10] for d in entries})
+    text = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    if any(d[:10] == dates[-1] and READ_UNDATED in d for d in entries):
+        text += " (the last: undated pages, read then)"
+    return text
 
 
 class Bill:
@@ -94,12 +102,13 @@ class Bill:
     @property
     def projection_note(self) -> str:
         """How the monthly figure was made, and which monthly allowances (free tier, volume tiers) it includes."""
-        monthly = " and ".join(name for name, on in (("free tier", self.free_tier),
-                                                     ("volume tiers", self.volume_tiers)) if on)
+        applied = [name for name, on in (("free tier", self.free_tier), ("volume tiers", self.volume_tiers)) if on]
+        monthly = " and ".join(applied)
+        verb = "is" if applied == ["free tier"] else "are"
         scale = MONTH_S / self.window_length_s
         if abs(scale - 1) < 1e-12:
             text = "The usage covers one 30-day month (2,592,000 s), so the monthly figure is the total"
-            text += f"; {monthly} are applied to it." if monthly else "."
+            text += f"; {monthly} {verb} applied to it." if monthly else "."
         else:
             text = (f"Projected to a 30-day month by scaling the simulated window of {self.window_length_s:,.1f} s "
                     f"linearly (x{scale:,.6g}): ${self.monthly_usd:,.2f}.")
@@ -182,7 +191,10 @@ def _fmt_total(a: float) -> str:
 
 # ---------------------------------------------------------------- lines
 def _as_of(item: Price | Allowance) -> str:
-    return f"{item.as_of} (read; page undated)" if item.note.startswith(NOT_SHOWN) else item.as_of
+    """The date a price's page showed, or the date it was read if it showed none (and how old a copy it was)."""
+    if not item.note.startswith(NOT_SHOWN):
+        return item.as_of
+    return f"{item.as_of} ({READ_UNDATED}{', ' + OLDER_COPY if OLDER_COPY in item.note else ''})"
 
 
 def _line(item: str, quantity: float, price: Price, unit: str | None = None) -> dict:
@@ -317,10 +329,10 @@ def lambda_cost(*, requests, duration_ms, memory_mb, architecture: str = "x86_64
     billed_ms = float(billed_duration_ms(duration_ms, rounding_ms))
     window = _period(period_s)
     gb_s = n * billed_ms / 1000 * memory_mb / 1024
+    price = _gb_s_price(gb_s_price, architecture)
+    volume_tiers = _flag("volume_tiers", volume_tiers) and price is None   # a given rate replaces the tiers
     lines = _lambda_lines(requests=n, od_gb_s=gb_s, architecture=architecture, scale=MONTH_S / window[1],
-                          free_tier=_flag("free_tier", free_tier),
-                          volume_tiers=_flag("volume_tiers", volume_tiers),
-                          gb_s_price=_gb_s_price(gb_s_price, architecture))
+                          free_tier=_flag("free_tier", free_tier), volume_tiers=volume_tiers, gb_s_price=price)
     title = (f"AWS Lambda: {n:,.0f} requests x {duration_ms:g} ms (billed {billed_ms:g} ms) "
              f"at {memory_mb:g} MB, {architecture}")
     notes = [f"each invocation's duration rounded up to {rounding_ms} ms"]

@@ -3,7 +3,7 @@
 Requests share an instance's vCPUs by processor sharing during their CPU phase, then wait on I/O
 without using CPU. A request goes to the active instance with the fewest requests in flight that has
 a free slot; with none, it waits in a pending queue while an instance starts, and gets 429 after
-`pending_timeout_s`. An autoscaler re-evaluated every `autoscale_period_s` keeps average concurrency
+`pending_timeout_s` or the service's average start-up time, whichever is longer. An autoscaler re-evaluated every `autoscale_period_s` keeps average concurrency
 and CPU use over the last `autoscale_window_s` near their targets (60%): it starts instances, or moves
 surplus ones to standby, where an instance idle for `idle_timeout_s` is retired.
 
@@ -39,8 +39,13 @@ class CloudRunModel(SharedCpuFleet):
         if config.startup_ms is None:
             dist = cloud_run_startup_distribution(config.runtime, config.startup_cpu_boost)
             self.startup_draw_s = dist.sample(rng_cold, max(self.n, 1) + config.max_instances) / 1000.0
+            mean_startup_s = dist.mean_ms / 1000.0
         else:
             self.startup_draw_s = np.full(1, config.startup_ms / 1000.0)
+            mean_startup_s = config.startup_ms / 1000.0
+        # A request pends for max(10 s, the service's average start-up time), then gets 429 (facts.md s.6, s.9
+        # item 9); pending_timeout_s = 0 refuses at once (no pending queue).
+        self.pending_timeout_s = max(config.pending_timeout_s, mean_startup_s) if config.pending_timeout_s > 0 else 0.0
         self.starts = 0
         self.standby: list[SharedCpuInstance] = []
         self.starting: list[SharedCpuInstance] = []
@@ -78,7 +83,7 @@ class CloudRunModel(SharedCpuFleet):
         if instance is not None:
             self._place(i, instance, now)
             return
-        if not self.queue_mode and self.config.pending_timeout_s == 0:
+        if not self.queue_mode and self.pending_timeout_s == 0:
             self._add_capacity_for(1)
             self.ledger.throttle(i, now)
             self._settle()
@@ -87,9 +92,9 @@ class CloudRunModel(SharedCpuFleet):
         self.pending.append(i)
         self.is_pending[i] = True
         self.pending_count += 1
-        if not self.queue_mode:
-            self._at(now + self.config.pending_timeout_s, self._pending_timeout, i)
         self._add_capacity_for(self.pending_count)
+        if not self.queue_mode:   # after the start it may trigger: an instance ready at the deadline serves it
+            self._at(now + self.pending_timeout_s, self._pending_timeout, i)
 
     def _pick(self) -> SharedCpuInstance | None:
         """The active instance with the fewest requests in flight (the earliest activated among equals)

@@ -65,6 +65,7 @@ class LambdaConfig:
 
 #: Cloud Run memory ceiling per vCPU count (facts.md s.6, configuring/cpu).
 CLOUD_RUN_MAX_GIB = {1: 4, 2: 8, 4: 16, 6: 24, 8: 32}
+CLOUD_RUN_MIN_GIB = {4: 2, 6: 4, 8: 4}    # facts.md s.6: "4 vCPU 2-16 GiB, 6 vCPU 4-24 GiB, 8 vCPU 4-32 GiB"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class CloudRunConfig:
     runtime: str = "python"
     startup_cpu_boost: bool = False
     idle_timeout_s: float = 900.0         # 15 min, confirmed only for surges: a parameter (facts.md s.6, s.9)
-    pending_timeout_s: float = 10.0       # pending queue, then 429 (facts.md s.6; older docs: 60 s)
+    pending_timeout_s: float = 10.0       # pending queue, then 429, or longer: max(this, mean start-up) (facts.md s.6)
     request_timeout_s: float = 300.0      # default 300 s, maximum 3,600 s (facts.md s.6)
     autoscale_period_s: float = 5.0       # "every 5 seconds" in older docs (facts.md s.6)
     autoscale_window_s: float = 60.0      # one-minute window (facts.md s.6)
@@ -96,7 +97,8 @@ class CloudRunConfig:
         if self.vcpu > 1 and self.vcpu not in CLOUD_RUN_MAX_GIB:
             raise ValueError(f"vcpu={self.vcpu!r} is not allowed; expected 0.08-1, 2, 4, 6 or 8")
         ceiling = CLOUD_RUN_MAX_GIB.get(self.vcpu, 4) if self.vcpu >= 1 else 4
-        _check.number("memory_gib", self.memory_gib, low=0, low_open=True, high=ceiling)
+        floor = CLOUD_RUN_MIN_GIB.get(self.vcpu, 0)
+        _check.number("memory_gib", self.memory_gib, low=floor, low_open=floor == 0, high=ceiling)
         _check.number("max_concurrency", self.max_concurrency, low=1, high=1000, integer=True)
         if self.vcpu < 1 and self.max_concurrency != 1:
             raise ValueError(f"max_concurrency={self.max_concurrency!r} is not allowed with vcpu={self.vcpu}; "
@@ -114,6 +116,9 @@ class CloudRunConfig:
         _check.number("target_cpu_utilization", self.target_cpu_utilization, low=0.1, high=0.9)
         _check.number("target_concurrency_utilization", self.target_concurrency_utilization, low=0.1, high=0.95)
         _check.choice("billing", self.billing, ("request", "instance"))
+        if self.vcpu < 1 and self.billing != "request":
+            raise ValueError(f"billing={self.billing!r} is not allowed with vcpu={self.vcpu}; "
+                             "below 1 vCPU Cloud Run requires request-based billing")
         _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
         if self.startup_ms is not None:
             _check.number("startup_ms", self.startup_ms, low=0, high=600_000)

@@ -17,6 +17,8 @@ from . import _check
 MONTH_S = 30 * 86_400.0
 READ_DATE = "2026-11-27"
 NOT_SHOWN = "date not shown on page"
+#: The note of prices read from an older copy of a page: the page is undated, and the copy is about five years old.
+OLDER_COPY = "older copy c. 2020-21"
 
 # Source addresses (facts.md sections 1, 1a, 2, 5, 10).
 AWS_WHITEPAPER = "https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html"
@@ -100,11 +102,13 @@ LAMBDA: dict[str, Price] = {
     "pc_x86_64": _p(0.0000041667, "GB-s configured", API_EVANGELIST, "2026-05", "confirmed (secondary)"),
     # s.1 "PC duration price": reduced duration rate on provisioned environments, x86.
     "pc_duration_x86_64": _p(0.0000097222, "GB-s", MCRN_COST, "2026-05-11", "confirmed (secondary)"),
-    # s.1 Arm: "the same 20% cut applies to Provisioned Concurrency duration charges".
-    "pc_arm64": _p(0.0000033334, "GB-s configured", AWS_GRAVITON_BLOG, "2026-05", "derived",
-                   "0.8 x the x86 PC price"),
+    # s.1 Arm: "the same 20% cut applies to Provisioned Concurrency duration charges". facts.md says so for the
+    # PC duration rate only, so the configured-concurrency charge below is a derivation beyond it: UNVERIFIED.
+    # Dates: those of the x86 prices they are derived from (the Graviton blog gives the 20% rule, 2021-09-29).
+    "pc_arm64": _p(0.0000033334, "GB-s configured", AWS_GRAVITON_BLOG, "2026-05", "derived/UNVERIFIED",
+                   "0.8 x the x86 PC price (as of 2026-05); facts.md states the 20% cut for PC duration only"),
     "pc_duration_arm64": _p(0.0000077778, "GB-s", AWS_GRAVITON_BLOG, "2026-05-11", "derived",
-                            "0.8 x the x86 PC duration price"),
+                            "0.8 x the x86 PC duration price (as of 2026-05-11), Graviton blog's 20% rule"),
     # s.1 "Ephemeral storage price": per GB-s of configured storage above the free 512 MB (not modelled yet).
     "ephemeral_storage": _p(0.0000000309, "GB-s above 512 MB", API_EVANGELIST, "2026-05", "confirmed (secondary)"),
 }
@@ -145,15 +149,15 @@ _CLOUDRUN_TIER1: dict[str, dict[str, Price]] = {
         "vcpu_s": _p(0.000024, "vCPU-s", GCP_PRICING),
         # s.5 "Request-based, Tier 1, memory": older copy (c. 2020-21); current value confirmed (secondary).
         "gib_s": _p(0.0000025, "GiB-s", GCP_PRICING, None,
-                    note="older copy c. 2020-21; current value confirmed (secondary) by cloudchipr 2025"),
+                    note=f"{OLDER_COPY}; current value confirmed (secondary) by cloudchipr 2025"),
         # s.5 "Request-based, requests": $0.40 per million.
         "request": _p(0.40 / 1e6, "request", SHILKOV_2020, "2020-02-04",
                       note="same figure on the current pricing page"),
         # s.5 "Idle min-instance price": older page figure; current rate UNVERIFIED (facts.md s.9 item 6).
         "idle_vcpu_s": _p(0.0000025, "vCPU-s idle", GCP_PRICING, None, "UNVERIFIED (older-page figure)",
-                          "older copy c. 2020-21"),
+                          OLDER_COPY),
         "idle_gib_s": _p(0.0000025, "GiB-s idle", GCP_PRICING, None, "UNVERIFIED (older-page figure)",
-                         "older copy c. 2020-21"),
+                         OLDER_COPY),
     },
     "instance": {
         # s.5 "Instance-based, Tier 1, CPU".

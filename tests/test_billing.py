@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sim import prices
-from sim.billing import (Bill, bill, billed_duration_ms, busy_slices, cloudrun_cost, lambda_cost,
+from sim.billing import (Bill, bill, billed_duration_ms, busy_slices, cloudrun_cost, date_range, lambda_cost,
                          lambda_cost_rate_per_s)
 
 P_X86 = 0.0000166667          # facts.md s.1
@@ -496,3 +496,24 @@ def test_simulated_cloudrun_bill_matches_brute_force_union():
     assert line(b, "CPU").quantity == pytest.approx(billed * res.config.vcpu)
     assert line(b, "requests").quantity == (req["instance_id"] >= 0).sum()
     assert res.bill().total_usd == pytest.approx(b.total_usd)
+
+
+def test_dates_say_when_a_page_was_undated_and_how_old_its_copy_was():
+    b = lambda_cost(requests=3_000_000, duration_ms=1000, memory_mb=512, free_tier=True)
+    assert b.price_dates == "2020-12-01 to 2026-11-27 (the last: undated pages, read then)"
+    assert date_range(["2020-12-01", "2026-06-17"]) == "2020-12-01 to 2026-06-17"          # both pages dated
+    assert date_range(["2026-11-27 (read; page undated)", "2026-11-27"]) == "2026-11-27 (the last: undated pages, read then)"
+    idle = line(bill(cloudrun_result([(0, 10.0, 10.25)], [(0, 0.0, 0.0, np.nan, True)])), "idle minimum instances: CPU")
+    assert idle.as_of == "2026-11-27 (read; page undated, older copy c. 2020-21)"
+
+
+def test_a_given_duration_rate_replaces_the_volume_tiers_and_the_bill_says_only_what_it_applied():
+    tv1 = lambda_cost(requests=3e6, duration_ms=1000, memory_mb=512, free_tier=True, rounding_ms=100,
+                      gb_s_price=prices.LAMBDA["duration_x86_64_page_rounded"])
+    assert not tv1.volume_tiers and "free tier is applied to it." in tv1.projection_note
+    assert lambda_cost(requests=3e6, duration_ms=1000, memory_mb=512, free_tier=True).volume_tiers
+
+
+def test_arm_provisioned_concurrency_charge_is_flagged_as_a_derivation_beyond_the_facts():
+    assert prices.LAMBDA["pc_arm64"].flag == "derived/UNVERIFIED"       # facts.md: the 20% cut for PC duration only
+    assert prices.LAMBDA["pc_duration_arm64"].flag == "derived"

@@ -68,6 +68,17 @@ def test_break_even_is_the_last_flip_and_nan_when_lmi_never_wins():
     assert mi.break_even_rate(always)["break_even_rate_per_s"] == 1.0
 
 
+def test_cloud_run_cheaper_from_is_the_last_flip_of_lambda_against_cloud_run():
+    # Cloud Run cheaper at 1/s, dearer at 10/s, cheaper again from 40/s on: the interval is (10, 40).
+    flip_back = summary_from_costs({1.0: (3, 2, 100), 10.0: (50, 60, 100), 40.0: (200, 150, 75), 90.0: (450, 300, 90)})
+    assert mi.cloudrun_cheaper_from(flip_back) == (10.0, 40.0)
+    always = summary_from_costs({1.0: (3, 2, 100), 10.0: (30, 20, 100)})
+    below, above = mi.cloudrun_cheaper_from(always)
+    assert math.isnan(below) and above == 1.0
+    never = summary_from_costs({1.0: (1, 2, 100), 10.0: (10, 20, 100)})
+    assert all(math.isnan(x) for x in mi.cloudrun_cheaper_from(never))
+
+
 @pytest.fixture(scope="module")
 def steady():
     runs = mi.steady_cost(rates_per_s=(10.0, 30.0, 100.0, 300.0), replications=1, duration_s=120.0)

@@ -135,6 +135,9 @@ BAD_INPUTS = [
     ("min_instances", lambda: CloudRunConfig(min_instances=5, max_instances=2)),
     ("vcpu", lambda: CloudRunConfig(vcpu=3)),
     ("memory_gib", lambda: CloudRunConfig(vcpu=1, memory_gib=8)),
+    ("memory_gib", lambda: CloudRunConfig(vcpu=8, memory_gib=2)),       # 8 vCPU need 4-32 GiB (facts.md s.6)
+    ("memory_gib", lambda: CloudRunConfig(vcpu=4, memory_gib=1)),       # 4 vCPU need 2-16 GiB
+    ("billing", lambda: CloudRunConfig(vcpu=0.5, max_concurrency=1, billing="instance")),
     ("max_concurrency", lambda: CloudRunConfig(vcpu=0.5, max_concurrency=10)),
     ("billing", lambda: CloudRunConfig(billing="monthly")),
     ("request_timeout_s", lambda: CloudRunConfig(request_timeout_s=4000)),

@@ -84,7 +84,7 @@ lambda_configs = st.builds(
     dispatch=st.sampled_from(["most_recently_freed", "oldest_idle_first", "random"]),
     timeout_s=st.floats(0.05, 5), runtime=st.sampled_from(["python", "nodejs", "java", "go"]))
 cloud_run_configs = st.builds(
-    CloudRunConfig, vcpu=st.sampled_from([1, 2, 4]), max_concurrency=st.integers(1, 50),
+    CloudRunConfig, vcpu=st.sampled_from([1, 2, 4]), memory_gib=st.just(2.0), max_concurrency=st.integers(1, 50),
     max_instances=st.integers(1, 6), min_instances=st.integers(0, 1), idle_timeout_s=st.floats(0, 60),
     pending_timeout_s=st.sampled_from([0.0, 2.0, 10.0]), request_timeout_s=st.floats(0.1, 30),
     runtime=st.sampled_from(["python", "go"]))

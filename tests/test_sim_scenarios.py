@@ -158,6 +158,16 @@ def test_cloud_run_pending_request_gets_429_after_the_pending_timeout():
     assert req["end_s"][1] == pytest.approx(10.1)
 
 
+def test_cloud_run_requests_pend_for_the_average_start_up_when_it_is_longer_than_10_s():
+    """max(10 s, average start-up) (facts.md s.9 item 9): with 25 s start-ups a request waits 25 s for a slot."""
+    workload = Workload(Replay([0.0, 0.1]), duration_s=60.0, cpu_ms=Fixed(40_000), io_ms=Fixed(0))
+    config = CloudRunConfig(max_concurrency=1, max_instances=1, startup_ms=25_000, pending_timeout_s=10)
+    req = simulate(workload, config, seed=0).requests
+    assert req["status"].tolist() == ["ok", "throttled"]       # the one instance is busy until 65 s
+    assert req["start_s"][0] == pytest.approx(25.0)            # the first waited out the whole start-up
+    assert req["end_s"][1] == pytest.approx(25.1)
+
+
 def test_cloud_run_min_instances_are_ready_at_time_zero_and_serve_warm():
     workload = Workload(Replay([0.0, 0.5]), duration_s=5.0, cpu_ms=Fixed(100), io_ms=Fixed(0))
     res = simulate(workload, CloudRunConfig(min_instances=1, startup_ms=2000), seed=0)

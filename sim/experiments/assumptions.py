@@ -73,8 +73,8 @@ CLOUDRUN_SOURCES = {
                           "confirmed as 'up to' figures"),
     "idle_timeout_s": ("idle surplus instance removed after this long", "facts.md s.6, s.9 item 9",
                        "15 min confirmed only for surges; as a general keep-warm UNVERIFIED"),
-    "pending_timeout_s": ("a request waits this long for a free slot, then 429", "facts.md s.6 (10 s; older 60 s)",
-                          "confirmed (translated docs)"),
+    "pending_timeout_s": ("a request waits this long for a free slot (or the average start-up time if longer), "
+                          "then 429", "facts.md s.6, s.9 item 9 (10 s; older 60 s)", "confirmed (translated docs)"),
     "request_timeout_s": ("request time limit", "facts.md s.6 (default 300 s, maximum 3,600 s)", "confirmed"),
     "autoscale_period_s": ("autoscaler re-evaluation period", "facts.md s.6 ('every 5 seconds')",
                            "confirmed in older docs; newer say 'periodically'"),
@@ -95,8 +95,11 @@ LMI_SOURCES = {
                 "confirmed (secondary)"),
     "concurrency_per_vcpu": ("requests one vCPU's worth of environment accepts at once (None: the runtime's)",
                              "facts.md s.10", "confirmed (secondary)"),
-    "instance_type": ("EC2 type of the fleet: vCPUs, memory, on-demand price", "facts.md s.10 (EC2 prices, June 2026)",
-                      "prices confirmed (secondary); the m7g.large default is the book's ASSUMPTION"),
+    "instance_type": ("EC2 type of the fleet: vCPUs, memory, on-demand price",
+                      "prices: facts.md s.10 (June 2026); vCPUs and memory: AWS's EC2 instance-type pages and "
+                      "Price List (not in facts.md)",
+                      "prices confirmed (secondary); specifications from AWS's pages, outside facts.md; "
+                      "the m7g.large default is the book's ASSUMPTION"),
     "min_instances": ("instances always running (never scales to zero)", "facts.md s.10 (AWS cost guidance)",
                       "UNVERIFIED: the 3-instance minimum is not in AWS's documentation"),
     "max_instances": ("most instances at once", "-", "ASSUMPTION: a user cap; no published default"),

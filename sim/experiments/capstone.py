@@ -33,10 +33,12 @@ SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
            LambdaManagedInstancesConfig(name="Lambda MI"))
 SHAPES = ("steady", "daily cycle", "bursts", "spike")
-#: Bursts: traffic during the first tenth of every 10 minutes; a spike: 5x the mean rate for 2 minutes.
+#: Bursts: traffic during the first tenth of every 10 minutes; a spike: 5x the mean rate for 2 minutes
+#: (menu shapes, design choices). The daily cycle's peak is twice its trough: the aggregate daily swing of
+#: Azure Functions' invocations, a baseline of about 50% of the peak (facts.md s.7, Shilkov 2020-05-05).
 BURST_ON_FRACTION, BURST_CYCLE_S = 0.1, 600.0
 SPIKE_FACTOR, SPIKE_DURATION_S = 5.0, 120.0
-DAILY_PEAK_TO_TROUGH = 4.0
+DAILY_PEAK_TO_TROUGH = 2.0
 
 
 # ---------------------------------------------------------------- your traffic

@@ -123,6 +123,20 @@ def lmi_cost_ratio(summary: pd.DataFrame) -> pd.Series:
     return (lmi / others).sort_index()
 
 
+def cloudrun_cheaper_from(summary: pd.DataFrame) -> tuple[float, float]:
+    """The grid interval (lower rate, higher rate) in which Cloud Run becomes cheaper than Lambda and stays so
+    at every higher rate; (nan, lowest rate) if it is cheaper at every rate, (nan, nan) if not at the highest."""
+    costs = summary[summary["platform"] != "lmi"].pivot(index="rate_per_s", columns="platform", values="monthly_usd")
+    rates = costs.index.to_numpy(dtype=float)
+    cheaper = (costs["cloudrun"] < costs["lambda"]).to_numpy()
+    if not cheaper[-1]:
+        return (math.nan, math.nan)
+    k = len(rates) - 1
+    while k > 0 and cheaper[k - 1]:
+        k -= 1
+    return (float(rates[k - 1]) if k > 0 else math.nan, float(rates[k]))
+
+
 def break_even_rate(summary: pd.DataFrame) -> dict:
     """The rate above which LMI is the cheapest of the three: the last grid interval where the cost ratio
     (lmi_cost_ratio) crosses 1 from above, interpolated linearly in log(ratio) against log(rate).
