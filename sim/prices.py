@@ -38,8 +38,18 @@ EC2_PRICES = "https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-ins
 EC2_M5_M6I = "https://c3x.dev/blog/m5-vs-m6i-vs-m7i-cost-performance"
 
 
+class _Sourced:
+    """A figure read from a page: its `confidence` decides the flag a printed bill shows beside it."""
+    confidence: str
+
+    @property
+    def flag(self) -> str:
+        """Empty for a confirmed primary-source value, else its confidence (e.g. "UNVERIFIED ...")."""
+        return "" if self.confidence == "confirmed" else self.confidence
+
+
 @dataclass(frozen=True)
-class Price:
+class Price(_Sourced):
     """One unit price (USD per `unit`) with where and when it was read."""
     value_usd: float
     unit: str
@@ -52,14 +62,9 @@ class Price:
     def unverified(self) -> bool:
         return "UNVERIFIED" in self.confidence
 
-    @property
-    def flag(self) -> str:
-        """What a printed bill shows beside the figure: empty for a confirmed primary-source value."""
-        return "" if self.confidence == "confirmed" else self.confidence
-
 
 @dataclass(frozen=True)
-class Allowance:
+class Allowance(_Sourced):
     """A free-tier quantity per month (`amount` of `unit`)."""
     amount: float
     unit: str
@@ -68,22 +73,20 @@ class Allowance:
     confidence: str = "confirmed"
     note: str = ""
 
-    @property
-    def flag(self) -> str:
-        return "" if self.confidence == "confirmed" else self.confidence
+
+def _sourced(kind, figure, unit, url, as_of=None, confidence="confirmed", note=""):
+    """A Price or Allowance; as_of=None means the page showed no date, so the read date is used and said so."""
+    if as_of is None:
+        as_of, note = READ_DATE, (NOT_SHOWN + ("; " + note if note else ""))
+    return kind(figure, unit, url, as_of, confidence, note)
 
 
 def _p(value, unit, url, as_of=None, confidence="confirmed", note=""):
-    """A Price; as_of=None means the page showed no date, so the read date is used and said so."""
-    if as_of is None:
-        as_of, note = READ_DATE, (NOT_SHOWN + ("; " + note if note else ""))
-    return Price(value, unit, url, as_of, confidence, note)
+    return _sourced(Price, value, unit, url, as_of, confidence, note)
 
 
 def _a(amount, unit, url, as_of=None, confidence="confirmed", note=""):
-    if as_of is None:
-        as_of, note = READ_DATE, (NOT_SHOWN + ("; " + note if note else ""))
-    return Allowance(amount, unit, url, as_of, confidence, note)
+    return _sourced(Allowance, amount, unit, url, as_of, confidence, note)
 
 
 # ---------------------------------------------------------------- AWS Lambda, on-demand (facts.md s.1)
