@@ -215,8 +215,11 @@ class Replay(ArrivalProcess):
         A cell is a number or an ISO 8601 date-time (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`,
         a trailing ` UTC` as Cloud Logging and BigQuery export it); date-times are made relative to the earliest.
         Numbers are read by `unit`: "s" (seconds since the trace began), "ms" (milliseconds since then),
-        "epoch_s" or "epoch_ms" (Unix time, made relative to the earliest), or "auto": Unix milliseconds
-        when the largest value is at least 1e11, Unix seconds when at least 1e8 (after 1973), else seconds.
+        "epoch_s", "epoch_ms", "epoch_us" or "epoch_ns" (Unix time, made relative to the earliest), or "auto":
+        by the largest value, Unix nanoseconds from 1e17, microseconds from 1e14, milliseconds from 1e11,
+        seconds from 1e8 (all after 1973), else seconds since the trace began. "auto" cannot tell milliseconds
+        since the trace began from seconds: pass unit="ms" for those. Rows are sorted on reading; equal
+        timestamps are simultaneous requests. A file may start with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
         """
         _check.choice("unit", unit, NUMERIC_UNITS)
         text = _read_text(source)
@@ -238,13 +241,17 @@ class Replay(ArrivalProcess):
             if parsed is None:
                 if not values and line_no == _first_nonblank(rows):
                     continue  # a header row
+                hint = (" (is the file separated by ';' or tabs? it must be commas)" if ";" in cell or "\t" in cell
+                        else f" (reading column {column!r}; pass column= with the timestamps' header name or index)")
                 raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; expected seconds >= 0 "
-                                 "or an ISO 8601 date-time")
+                                 f"or an ISO 8601 date-time{hint}")
             is_dt = isinstance(parsed, datetime)
             if origin_is_datetime is None:
                 origin_is_datetime = is_dt
             elif is_dt != origin_is_datetime:
                 raise ValueError(f"line {line_no}: {cell!r} mixes date-times and seconds in one column")
+            if is_dt and values and (parsed.tzinfo is None) != (values[0].tzinfo is None):
+                raise ValueError(f"line {line_no}: {cell!r} mixes date-times with and without a time zone")
             if not is_dt and (not math.isfinite(parsed) or parsed < 0):
                 raise ValueError(f"line {line_no}: {cell!r} is not allowed; expected seconds >= 0")
             values.append(parsed)
@@ -262,15 +269,22 @@ class Replay(ArrivalProcess):
 
 
 def _read_text(source) -> str:
+    """The CSV's text from a path, a file object or the text itself, without a leading byte-order mark."""
+    if isinstance(source, str) and "\n" not in source and not os.path.exists(source) \
+            and source.lower().endswith((".csv", ".txt", ".tsv", ".log")):
+        raise ValueError(f"source={source!r} is not allowed: there is no such file (relative paths start in "
+                         f"{os.getcwd()}); expected a CSV path, text or file object")
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
                                           and os.path.exists(source)):
-        with open(source, newline="", encoding="utf-8") as f:
+        with open(source, newline="", encoding="utf-8-sig") as f:
             return f.read()
     if hasattr(source, "read"):
-        return source.read()
-    if isinstance(source, str):
-        return source
-    raise ValueError(f"source={source!r} is not allowed; expected a CSV path, text or file object")
+        text = source.read()
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise ValueError(f"source={source!r} is not allowed; expected a CSV path, text or file object")
+    return text.lstrip("\ufeff")
 
 
 def _first_nonblank(rows) -> int:
@@ -281,16 +295,18 @@ def _first_nonblank(rows) -> int:
 
 
 #: How `Replay.from_csv` reads numeric cells.
-NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms")
-_EPOCH_MS_FROM, _EPOCH_S_FROM = 1e11, 1e8
+NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns")
+#: "auto": the smallest largest value of a Unix timestamp after 1973 in each unit, finest first.
+_EPOCH_FROM = (("epoch_ns", 1e17), ("epoch_us", 1e14), ("epoch_ms", 1e11), ("epoch_s", 1e8))
+_SECONDS_PER = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 
 
 def _numbers_to_seconds(values: list[float], unit: str) -> list[float]:
     """Numeric timestamps in seconds since the trace began, read as `unit` (see Replay.from_csv)."""
     if unit == "auto":
         largest = max(values)
-        unit = "epoch_ms" if largest >= _EPOCH_MS_FROM else "epoch_s" if largest >= _EPOCH_S_FROM else "s"
-    scale = 1e-3 if unit.endswith("ms") else 1.0
+        unit = next((name for name, low in _EPOCH_FROM if largest >= low), "s")
+    scale = _SECONDS_PER[unit.rsplit("_", 1)[-1]]
     origin = min(values) if unit.startswith("epoch") else 0.0
     return [(v - origin) * scale for v in values]
 

@@ -1,6 +1,7 @@
 """The capstone: your traffic on three platforms (sim.experiments.capstone) and its panel (sim.panels.capstone)."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -43,20 +44,50 @@ def test_verdict_has_one_column_per_platform_and_agrees_with_the_runs():
 
 
 def test_verdict_text_names_the_cheapest_and_the_throttled():
-    table = pd.DataFrame({"A": [10.0, 500.0, 0.02, "2026-01-01"], "B": [20.0, 100.0, 0.0, "2026-01-01"]},
-                         index=["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"])
+    rows = ["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"]
+    table = pd.DataFrame({"A": [10.0, 500.0, 0.005, "2026-01-01"], "B": [20.0, 100.0, 0.0, "2026-01-01"]}, index=rows)
     text = capstone.verdict_text(table)
     assert "Cheapest: A ($10.00 a month, prices as of 2026-01-01)" in text
-    assert "Lowest p99: B (100 ms)" in text and "Throttled: A (2.0%)" in text
+    assert "Lowest p99: B (100 ms)" in text and "Throttled: A (0.5%)" in text and "Not ranked" not in text
 
 
-def _table(costs: dict[tuple, list[float]]) -> pd.DataFrame:
+def test_verdict_text_does_not_rank_a_platform_that_refuses_more_than_one_percent():
+    """A cheap bill that comes from turning requests away is not a saving."""
+    rows = ["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"]
+    table = pd.DataFrame({"A": [5.0, 50.0, 0.871, "2026-01-01"], "B": [20.0, 300.0, 0.0, "2026-02-01"],
+                          "C": [30.0, 100.0, 0.0, "2026-02-01"]}, index=rows)
+    text = capstone.verdict_text(table)
+    assert text.startswith("Cheapest: B ($20.00 a month, prices as of 2026-02-01). Lowest p99: C (100 ms).")
+    assert "Not ranked, as they refused more than 1% of the requests: A ($5.00 a month)." in text
+    assert text.endswith("Throttled: A (87.1%).")
+    table.loc["throttled share"] = [0.5, 0.2, 0.02]
+    assert capstone.verdict_text(table).startswith("Every platform refused more than 1% of the requests")
+
+
+def _table(costs: dict[tuple, list[float]], refused: dict[tuple, float] | None = None) -> pd.DataFrame:
     rows = []
     for (rate, config), values in costs.items():
         for k, usd in enumerate(values):
             rows.append({"rate_per_s": rate, "on_fraction": 1.0, "io_share": 0.5, "replication": k, "seed": k,
-                         "config": config, "monthly_usd": usd})
+                         "config": config, "monthly_usd": usd, "throttle_rate": (refused or {}).get((rate, config), 0.0)})
     return pd.DataFrame(rows)
+
+
+def test_map_cells_rank_only_the_platforms_that_serve_the_traffic():
+    table = _table({(1.0, "X"): [5.0, 5.0], (1.0, "Y"): [20.0, 20.0], (1.0, "Z"): [40.0, 40.0],
+                    (2.0, "X"): [5.0, 5.0], (2.0, "Y"): [20.0, 20.0], (2.0, "Z"): [40.0, 40.0],
+                    (3.0, "X"): [5.0, 5.0], (3.0, "Y"): [20.0, 20.0], (3.0, "Z"): [40.0, 40.0]},
+                   refused={(1.0, "X"): 0.87, (2.0, "X"): 0.87, (2.0, "Y"): 0.3,
+                            (3.0, "X"): 0.5, (3.0, "Y"): 0.5, (3.0, "Z"): 0.5})
+    cells = capstone.map_cells(table).set_index("rate_per_s")
+    assert (cells.loc[1.0, "cheapest"], cells.loc[1.0, "runner_up"], cells.loc[1.0, "refusing"]) == ("Y", "Z", "X")
+    assert cells.loc[1.0, "factor"] == pytest.approx(2.0)
+    assert cells.loc[2.0, "cheapest"] == "Z" and math.isnan(cells.loc[2.0, "factor"])
+    assert cells.loc[3.0, "cheapest"] == "" and cells.loc[3.0, "refusing"] == "X, Y, Z"
+    shown = capstone.map_display(cells.reset_index())
+    assert shown.loc[:, "1/s"].iloc[0] == "Y 2.0x; X refuses"
+    assert shown.loc[:, "2/s"].iloc[0] == "Z only; X, Y refuses"
+    assert shown.loc[:, "3/s"].iloc[0] == "all refuse"
 
 
 def test_map_cells_is_sure_only_when_the_intervals_separate():

@@ -182,3 +182,36 @@ def test_growth_ramps_linearly_to_its_factor():
     assert g.rate_at([0.0, 100.0, 125.0, 150.0, 1000.0]).tolist() == [10.0, 10.0, 20.0, 30.0, 30.0]
     with pytest.raises(ValueError, match="ramp_s"):
         Growth(base_rate_per_s=10.0, factor=3.0, start_s=0.0, ramp_s=0.0)
+
+
+# ---------------------------------------------------------------- what a practitioner's export looks like
+@pytest.mark.parametrize("unit_s", [1.0, 1e-3, 1e-6, 1e-9])
+def test_replay_tells_unix_seconds_ms_us_and_ns_apart(unit_s):
+    start = 1_793_577_600                                    # 2026-11-02 in Unix seconds
+    text = "\n".join(f"{(start + t) / unit_s:.0f}" for t in (0.0, 0.5, 2.0)) if unit_s < 1e-6 else \
+        "\n".join(f"{(start + t) / unit_s:.6f}" for t in (0.0, 0.5, 2.0))
+    assert Replay.from_csv(text).timestamps_s == pytest.approx([0.0, 0.5, 2.0], abs=1e-6 if unit_s < 1e-6 else 1e-9)
+
+
+def test_replay_reads_milliseconds_since_the_start_only_when_told():
+    assert Replay.from_csv("0\n500\n2000", unit="ms").timestamps_s.tolist() == [0.0, 0.5, 2.0]
+    assert Replay.from_csv("0\n500\n2000").timestamps_s.tolist() == [0.0, 500.0, 2000.0]   # "auto": seconds
+
+
+def test_replay_drops_a_byte_order_mark_and_keeps_the_first_request(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeff1.5\n3\n".encode("utf-8"))          # Excel's "CSV UTF-8", no header
+    assert Replay.from_csv(path).timestamps_s.tolist() == [1.5, 3.0]
+    assert Replay.from_csv("\ufeff1.5\n3\n").timestamps_s.tolist() == [1.5, 3.0]
+
+
+def test_replay_errors_say_what_to_change(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"source='no_such_file.csv' is not allowed: there is no such file"):
+        Replay.from_csv("no_such_file.csv")
+    with pytest.raises(ValueError, match=r"line 2: 'GET' is not a timestamp.*pass column="):
+        Replay.from_csv("method,time\nGET,1.0\n")
+    with pytest.raises(ValueError, match=r"line 2: '1;/a'.*separated by ';'"):
+        Replay.from_csv("time;path\n1;/a\n")
+    with pytest.raises(ValueError, match=r"line 2: '2026-11-02T09:00:01' mixes date-times with and without a time zone"):
+        Replay.from_csv("2026-11-02T09:00:00Z\n2026-11-02T09:00:01\n")

@@ -140,14 +140,28 @@ def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -
     return pd.DataFrame(columns).loc[list(VERDICT_ROWS)]
 
 
+#: A platform that refuses more than this share of the requests is not ranked on cost or latency: a cheap bill
+#: that comes from turning requests away is not a saving.
+MAX_REFUSED_SHARE = 0.01
+
+
 def verdict_text(table: pd.DataFrame) -> str:
-    """One sentence: the cheapest platform and the one with the lowest p99, with their figures."""
+    """One sentence: the cheapest platform and the one with the lowest p99 among those that refuse at most
+    MAX_REFUSED_SHARE of the requests, with their figures; then the platforms that refused any."""
     cost = table.loc["monthly cost (USD)"].astype(float)
     p99 = table.loc["p99 latency (ms)"].astype(float)
     throttled = table.loc["throttled share"].astype(float)
-    cheapest, fastest = cost.idxmin(), p99.idxmin()
-    text = (f"Cheapest: {cheapest} (${cost[cheapest]:,.2f} a month, prices as of "
-            f"{table.loc['prices as of', cheapest]}). Lowest p99: {fastest} ({p99[fastest]:,.0f} ms).")
+    serving = throttled.index[throttled <= MAX_REFUSED_SHARE]
+    if len(serving) == 0:
+        text = f"Every platform refused more than {MAX_REFUSED_SHARE:.0%} of the requests: none serves this traffic."
+    else:
+        cheapest, fastest = cost[serving].idxmin(), p99[serving].idxmin()
+        text = (f"Cheapest: {cheapest} (${cost[cheapest]:,.2f} a month, prices as of "
+                f"{table.loc['prices as of', cheapest]}). Lowest p99: {fastest} ({p99[fastest]:,.0f} ms).")
+        if len(serving) < len(throttled):
+            text += f" Not ranked, as they refused more than {MAX_REFUSED_SHARE:.0%} of the requests:"
+            text += ", ".join(f" {name} (${cost[name]:,.2f} a month)" for name in throttled.index if name not in serving)
+            text += "."
     refusing = [f"{name} ({share:.1%})" for name, share in throttled.items() if share > 0]
     if refusing:
         text += " Throttled: " + ", ".join(refusing) + "."
@@ -197,26 +211,44 @@ def decision_map(mean_rate_per_s: float, on_fractions: Sequence[float] = MAP_ON_
 
 
 def map_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Per map cell: each platform's mean monthly cost with its 95% interval, the cheapest platform, how many
-    times cheaper than the runner-up, and whether the intervals separate them (`sure`)."""
-    est = summarise(table, metrics=["monthly_usd"], by=["rate_per_s", "on_fraction", "io_share", "config"])
+    """Per map cell: each platform's mean monthly cost with its 95% interval; among the platforms that refuse at
+    most MAX_REFUSED_SHARE of the requests (on average), the cheapest, how many times cheaper than the runner-up,
+    and whether the intervals separate them (`sure`); `refusing` names the others. With one platform left its
+    factor is NaN; with none, `cheapest` is empty."""
+    cell_keys = ["rate_per_s", "on_fraction", "io_share"]
+    est = summarise(table, metrics=["monthly_usd"], by=[*cell_keys, "config"])
+    refused = table.groupby([*cell_keys, "config"])["throttle_rate"].mean()
     rows = []
-    for key, group in est.groupby(["rate_per_s", "on_fraction", "io_share"], sort=False):
-        ranked = group.sort_values("mean")
-        best, second = ranked.iloc[0], ranked.iloc[1]
-        row = dict(zip(["rate_per_s", "on_fraction", "io_share"], key))
+    for key, group in est.groupby(cell_keys, sort=False):
+        over = refused.loc[key].reindex(group["config"]).to_numpy() > MAX_REFUSED_SHARE
+        ranked = group[~over].sort_values("mean")
+        row = dict(zip(cell_keys, key))
         row.update({f"usd_{r.config}": r.mean for r in group.itertuples()})
-        row.update({"cheapest": best.config, "runner_up": second.config, "factor": second["mean"] / best["mean"],
-                    "sure": bool(best.ci95_high < second.ci95_low) if best.n >= 2 else False})
+        row["refusing"] = ", ".join(group["config"][over])
+        if len(ranked) >= 2:
+            best, second = ranked.iloc[0], ranked.iloc[1]
+            row.update({"cheapest": best.config, "runner_up": second.config, "factor": second["mean"] / best["mean"],
+                        "sure": bool(best.ci95_high < second.ci95_low) if best.n >= 2 else False})
+        else:
+            row.update({"cheapest": ranked["config"].iloc[0] if len(ranked) else "", "runner_up": "",
+                        "factor": math.nan, "sure": len(ranked) == 1})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _cell_label(cheapest: str, factor: float, sure: bool, refusing: str, times: str = "x") -> str:
+    """A map cell's text: the cheapest platform that serves the traffic and its factor over the runner-up."""
+    if not cheapest:
+        return "all refuse"
+    text = f"{cheapest} only" if math.isnan(factor) else f"{cheapest} {factor:.1f}{times}" + ("" if sure else " ?")
+    return text + (f"; {refusing} refuses" if refusing else "")
 
 
 def map_display(cells: pd.DataFrame) -> pd.DataFrame:
     """The map as a table: rows (I/O share, share of time with traffic), columns rates; each cell names the
     cheapest platform and its factor over the runner-up, with "?" where the replications cannot tell."""
     text = cells.assign(
-        verdict=[f"{c} {f:.1f}x" + ("" if s else " ?") for c, f, s in zip(cells.cheapest, cells.factor, cells.sure)],
+        verdict=[_cell_label(c, f, s, r) for c, f, s, r in zip(cells.cheapest, cells.factor, cells.sure, cells.refusing)],
         rows=[f"I/O {io:.0%}, traffic {f:.0%} of time" for io, f in zip(cells.io_share, cells.on_fraction)],
         rate=[f"{r:g}/s" for r in cells.rate_per_s])
     return text.pivot_table(index="rows", columns="rate", values="verdict", aggfunc="first", sort=False)
@@ -226,7 +258,8 @@ def map_display(cells: pd.DataFrame) -> pd.DataFrame:
 def plot_map(cells: pd.DataFrame, ax=None) -> Figure:
     """One panel per I/O share: columns are mean rates, rows the share of time with traffic (steady at the
     bottom). A cell's colour is the cheapest platform's, pale where the replications cannot tell it from the
-    runner-up; its label is how many times cheaper it is than the runner-up."""
+    runner-up; its label is how many times cheaper it is than the runner-up (among the platforms that refuse at
+    most MAX_REFUSED_SHARE of the requests; "*" where one refused more)."""
     io_shares = sorted(cells["io_share"].unique())
     fig, axes = new_figure(ax, ncols=len(io_shares), figsize=(3.4 * len(io_shares), 3.2))
     axes = np.atleast_1d(axes)
@@ -237,8 +270,11 @@ def plot_map(cells: pd.DataFrame, ax=None) -> Figure:
         part = cells[np.isclose(cells["io_share"], io_share)]
         for cell in part.itertuples():
             x, y = rates.index(cell.rate_per_s), fractions.index(cell.on_fraction)
-            axis.add_patch(_cell_patch(x, y, platform_colour(names[cell.cheapest]), cell.sure))
-            axis.text(x, y, f"{cell.factor:.1f}×" + ("" if cell.sure else "?"), ha="center", va="center", fontsize=9)
+            colour = platform_colour(names[cell.cheapest]) if cell.cheapest else "0.6"
+            axis.add_patch(_cell_patch(x, y, colour, cell.sure))
+            label = ("all refuse" if not cell.cheapest else "only" if math.isnan(cell.factor)
+                     else f"{cell.factor:.1f}×" + ("" if cell.sure else "?"))
+            axis.text(x, y, label + ("*" if cell.refusing else ""), ha="center", va="center", fontsize=9)
         axis.set_xlim(-0.5, len(rates) - 0.5)
         axis.set_ylim(-0.5, len(fractions) - 0.5)
         axis.set_xticks(range(len(rates)), [f"{r:g}/s" for r in rates])
@@ -250,6 +286,9 @@ def plot_map(cells: pd.DataFrame, ax=None) -> Figure:
     handles = [Patch(facecolor=platform_colour(key), label=f"{PLATFORM_LABELS[key]} cheapest")
                for key in dict.fromkeys(names.values())]
     handles.append(Patch(facecolor="white", edgecolor="0.5", hatch="//", label="? intervals overlap"))
+    if cells["refusing"].astype(bool).any():
+        handles.append(Patch(facecolor="white", edgecolor="white",
+                             label=f"* a platform refused over {MAX_REFUSED_SHARE:.0%}: not ranked"))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
 

@@ -24,7 +24,7 @@ from ..distributions import Exponential
 from ..plotting import new_figure, platform_colour, styled
 from ..run import compare, simulate
 from ..workload import Workload
-from .capstone import verdict, work
+from .capstone import MAX_REFUSED_SHARE, verdict, work
 from .concurrency_cost import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
 
 SEED = 1
@@ -190,7 +190,8 @@ def compare_cells(df: pd.DataFrame) -> pd.DataFrame:
     cells["p99_ratio"] = cells["latency_p99_ms_cloudrun"] / cells["latency_p99_ms_lambda"]
     cells["cheaper"] = np.where(cells["cost_ratio"] > 1, "Lambda", "Cloud Run")
     cells["faster_p99"] = np.where(cells["p99_ratio"] > 1, "Lambda", "Cloud Run")
-    cells["throttled"] = (cells["throttle_rate_lambda"] > 0.01) | (cells["throttle_rate_cloudrun"] > 0.01)
+    cells["throttled"] = ((cells["throttle_rate_lambda"] > MAX_REFUSED_SHARE)
+                          | (cells["throttle_rate_cloudrun"] > MAX_REFUSED_SHARE))
     if "monthly_usd_lmi" in cells:   # the third option: cheapest of all three, and LMI against the better of the two
         costs = cells[["monthly_usd_lambda", "monthly_usd_cloudrun", "monthly_usd_lmi"]]
         cells["cheapest"] = costs.idxmin(axis=1).map({"monthly_usd_lambda": "Lambda", "monthly_usd_cloudrun": "Cloud Run",
