@@ -56,7 +56,7 @@ def date_range(as_of) -> str:
     dates = sorted({d[:10] for d in entries})
     text = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
     if any(d[:10] == dates[-1] and READ_UNDATED in d for d in entries):
-        text += " (the last: undated pages, read then)"
+        text += " (last: read date)"
     return text
 
 

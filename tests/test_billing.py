@@ -500,9 +500,9 @@ def test_simulated_cloudrun_bill_matches_brute_force_union():
 
 def test_dates_say_when_a_page_was_undated_and_how_old_its_copy_was():
     b = lambda_cost(requests=3_000_000, duration_ms=1000, memory_mb=512, free_tier=True)
-    assert b.price_dates == "2020-12-01 to 2026-11-27 (the last: undated pages, read then)"
+    assert b.price_dates == "2020-12-01 to 2026-11-27 (last: read date)"
     assert date_range(["2020-12-01", "2026-06-17"]) == "2020-12-01 to 2026-06-17"          # both pages dated
-    assert date_range(["2026-11-27 (read; page undated)", "2026-11-27"]) == "2026-11-27 (the last: undated pages, read then)"
+    assert date_range(["2026-11-27 (read; page undated)", "2026-11-27"]) == "2026-11-27 (last: read date)"
     idle = line(bill(cloudrun_result([(0, 10.0, 10.25)], [(0, 0.0, 0.0, np.nan, True)])), "idle minimum instances: CPU")
     assert idle.as_of == "2026-11-27 (read; page undated, older copy c. 2020-21)"
 
