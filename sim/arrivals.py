@@ -208,7 +208,7 @@ class Replay(ArrivalProcess):
         return self.timestamps_s[self.timestamps_s < duration_s].copy()
 
     @classmethod
-    def from_csv(cls, source, column: int | str = 0, unit: str = "auto") -> "Replay":
+    def from_csv(cls, source, column: int | str = 0, unit: str = "auto", max_rows: int | None = None) -> "Replay":
         """Read timestamps from a CSV file path or text; an optional header row is skipped and a bad row
         is refused with its line number.
 
@@ -220,9 +220,16 @@ class Replay(ArrivalProcess):
         seconds from 1e8 (all after 1973), else seconds since the trace began. "auto" cannot tell milliseconds
         since the trace began from seconds: pass unit="ms" for those. Rows are sorted on reading; equal
         timestamps are simultaneous requests. A file may start with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
+        `max_rows` refuses a longer CSV before parsing it (a row per line; blank lines count).
         """
         _check.choice("unit", unit, NUMERIC_UNITS)
         text = _read_text(source)
+        if max_rows is not None:
+            _check.number("max_rows", max_rows, low=1, integer=True)
+            rows = text.count("\n") + (not text.endswith("\n"))
+            if rows > max_rows:
+                raise ValueError(f"the CSV has {rows:,} lines, more than max_rows={max_rows:,} (the simulator runs "
+                                 f"at most {max_rows - 1:,} requests and a header): cut it to whole days or cycles")
         rows = list(csv.reader(io.StringIO(text)))
         values, origin_is_datetime = [], None
         col = column
@@ -309,6 +316,11 @@ def _numbers_to_seconds(values: list[float], unit: str) -> list[float]:
     scale = _SECONDS_PER[unit.rsplit("_", 1)[-1]]
     origin = min(values) if unit.startswith("epoch") else 0.0
     return [(v - origin) * scale for v in values]
+
+
+def is_timestamp(cell: str) -> bool:
+    """Whether Replay.from_csv reads this cell as a timestamp (a number or an ISO 8601 date-time)."""
+    return _parse_timestamp(cell) is not None
 
 
 def _parse_timestamp(cell: str):

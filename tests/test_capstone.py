@@ -192,3 +192,26 @@ def test_an_export_can_say_how_long_it_covers_but_not_less_than_its_timestamps()
     short = capstone.verdict(capstone.workload_from_csv(path)).loc["monthly cost (USD)", "Lambda"]
     whole = capstone.verdict(capstone.workload_from_csv(path, duration_s=1800.0)).loc["monthly cost (USD)", "Lambda"]
     assert whole < short and last_s < 1800.0
+
+
+def test_work_is_an_exponential_mean_or_any_distribution():
+    from sim import Fixed, LogNormal
+    cpu, io = capstone.work(20.0, LogNormal(median_ms=100, p95_ms=400))
+    assert (cpu.mean_ms, io) == (20.0, LogNormal(median_ms=100, p95_ms=400))
+    w = capstone.workload_from_csv("0\n1\n2\n", cpu_ms=Fixed(30), io_ms=Fixed(70))
+    assert (w.cpu_ms, w.io_ms) == (Fixed(30), Fixed(70))
+    with pytest.raises(ValueError, match="io_ms=-1"):
+        capstone.work(20.0, -1)
+
+
+def test_a_csv_over_the_request_cap_is_refused_before_it_is_parsed():
+    text = "timestamp\n" + "\n".join(str(i) for i in range(60))           # a header and 60 requests
+    assert len(capstone.workload_from_csv(text, max_requests=60).arrivals.timestamps_s) == 60
+    with pytest.raises(ValueError, match=r"the CSV has 61 lines, more than max_rows=51"):
+        capstone.workload_from_csv(text, max_requests=50)
+
+
+def test_panel_counts_requests_not_the_header():
+    assert lab.expected_requests("steady", 1.0, 10.0, pasted="@timestamp\n1.0\n2.0\n\n3.0\n") == 3.0
+    assert lab.expected_requests("steady", 1.0, 10.0, pasted="1.0\n2.0\n3.0") == 3.0
+    assert lab.expected_requests("steady", 1.0, 10.0, pasted='"2026-11-02 09:00:00.000",x\n') == 1.0

@@ -21,7 +21,7 @@ from matplotlib.patches import Patch
 from .. import _check
 from ..arrivals import Diurnal, Poisson, Replay, Spike
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
-from ..distributions import Exponential
+from ..distributions import Distribution, Exponential
 from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_key, styled
 from ..run import compare
 from ..state import db_connections
@@ -42,11 +42,17 @@ DAILY_PEAK_TO_TROUGH = 2.0
 
 
 # ---------------------------------------------------------------- your traffic
-def work(cpu_ms: float, io_ms: float) -> tuple[Exponential, Exponential]:
-    """Per-request work: exponential CPU time (ms of one vCPU) and I/O wait (ms) with these means."""
-    _check.number("cpu_ms", cpu_ms, low=0, low_open=True, high=60_000)
-    _check.number("io_ms", io_ms, low=0, low_open=True, high=600_000)
-    return Exponential(mean_ms=cpu_ms), Exponential(mean_ms=io_ms)
+def work(cpu_ms, io_ms) -> tuple[Distribution, Distribution]:
+    """Per-request work: CPU time (ms of one vCPU) and I/O wait (ms), each a number (the mean of an exponential
+    time) or a sim.distributions Distribution (e.g. LogNormal(median_ms=..., p95_ms=...) for a measured tail)."""
+    return _work("cpu_ms", cpu_ms, 60_000), _work("io_ms", io_ms, 600_000)
+
+
+def _work(name: str, value, high_ms: float) -> Distribution:
+    if isinstance(value, Distribution):
+        return value
+    _check.number(name, value, low=0, low_open=True, high=high_ms)
+    return Exponential(mean_ms=value)
 
 
 def shape_arrivals(shape: str, mean_rate_per_s: float, duration_s: float = 1800.0):
@@ -82,12 +88,13 @@ def shape_workload(shape: str = "steady", mean_rate_per_s: float = 2.0, duration
 def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column: int | str = 0,
                       unit: str = "auto", duration_s: float | None = None,
                       max_requests: int = MAX_REQUESTS) -> Workload:
-    """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload.
-    The window ends just after the last timestamp unless `duration_s` says how long the export covers
-    (from its first timestamp): the monthly projection scales the window, so a window that cuts a cycle
-    short over-weights the busy part."""
-    return replay_workload(Replay.from_csv(source, column=column, unit=unit), cpu_ms=cpu_ms, io_ms=io_ms,
-                           duration_s=duration_s, max_requests=max_requests)
+    """Your request timestamps (a CSV path, text or file object; see sim.Replay.from_csv) as a workload, each
+    request with the work `cpu_ms` and `io_ms` give (see `work`). The window ends just after the last timestamp
+    unless `duration_s` says how long the export covers (from its first timestamp): the monthly projection
+    scales the window, so a window that cuts a cycle short over-weights the busy part. A CSV with more rows
+    than `max_requests` (plus a header) is refused before it is parsed."""
+    replay = Replay.from_csv(source, column=column, unit=unit, max_rows=max_requests + 1)
+    return replay_workload(replay, cpu_ms=cpu_ms, io_ms=io_ms, duration_s=duration_s, max_requests=max_requests)
 
 
 def replay_workload(replay: Replay, cpu_ms: float = 20.0, io_ms: float = 180.0, duration_s: float | None = None,

@@ -344,4 +344,5 @@ def trace_verdict(timestamps_s, cpu_ms=PROFILES[1][1], io_ms=PROFILES[1][2], con
     the capstone lab's verdict table (`capstone.verdict`), one column per platform. The window is
     `duration_s` long (default: up to the last timestamp), and the monthly cost is projected from it."""
     replay = timestamps_s if isinstance(timestamps_s, Replay) else Replay(timestamps_s)
-    return verdict(Workload(arrivals=replay, duration_s=duration_s, cpu_ms=cpu_ms, io_ms=io_ms), configs, seed)
+    cpu, io = work(cpu_ms, io_ms)   # a Distribution, or a number: the mean of an exponential time
+    return verdict(Workload(arrivals=replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io), configs, seed)

@@ -6,6 +6,7 @@ Timestamps take precedence over the menu: an uploaded file first, then pasted te
 """
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 
 import ipywidgets
@@ -13,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import widgets
-from ..arrivals import Replay
+from ..arrivals import Replay, is_timestamp
 from ..experiments import capstone
 from ..plotting import platform_colour
 from ._common import PANEL_MAX_REQUESTS, check_configs, figure
@@ -56,7 +57,9 @@ def expected_requests(shape: str, mean_rate_per_s: float, duration_min: float, p
     """Requests the settings send to each platform (timestamps: one per non-empty line)."""
     text = uploaded_text(upload) or pasted.strip()
     if text:
-        return float(sum(1 for line in text.splitlines() if line.strip()))
+        lines = [line for line in text.splitlines() if line.strip()]
+        header = not is_timestamp(next(csv.reader(lines[:1]))[0].strip())   # Replay.from_csv skips a header
+        return float(len(lines) - header)
     arrivals = capstone.shape_arrivals(shape, mean_rate_per_s, duration_min * 60.0)
     return arrivals.expected_count(duration_min * 60.0)
 
