@@ -199,6 +199,16 @@ def test_map_cells_name_the_cheapest_of_three():
     assert cells["lmi_cost_ratio"].iloc[0] == pytest.approx(costs["lmi"] / min(costs["lambda"], costs["cloudrun"]))
 
 
+def test_the_cheapest_of_three_is_never_a_platform_that_refuses_requests():
+    row = {"profile": "p", "rate_per_hour": 1.0, "on_fraction": 1.0}
+    runs = pd.DataFrame([{**row, "platform": p, "monthly_usd": usd, "latency_p99_ms": 100.0, "throttle_rate": refused,
+                          "requests": 1000} for p, usd, refused in (("lambda", 10.0, 0.0), ("cloudrun", 20.0, 0.0),
+                                                                     ("lmi", 5.0, 0.5))])
+    assert decision.compare_cells(runs)["cheapest"].iloc[0] == "Lambda"         # LMI is cheaper but refused half
+    runs["throttle_rate"] = 0.5
+    assert decision.compare_cells(runs)["cheapest"].iloc[0] == ""
+
+
 def test_trace_verdict_replays_the_trace_on_every_platform_in_the_capstone_table():
     timestamps_s = np.sort(np.random.default_rng(3).uniform(0.0, 600.0, 120))
     table = decision.trace_verdict(timestamps_s)

@@ -180,7 +180,8 @@ def decision_map(rates_per_hour: Sequence[float] = RATES_PER_HOUR, on_fractions:
 
 def compare_cells(df: pd.DataFrame) -> pd.DataFrame:
     """One row per map cell: costs and p99s side by side, the cheaper and the faster platform, and ratios
-    (> 1 means Lambda is better: cost_ratio = Cloud Run cost / Lambda cost, same for p99)."""
+    (> 1 means Lambda is better: cost_ratio = Cloud Run cost / Lambda cost, same for p99). With Lambda Managed
+    Instances, `cheapest` is the cheapest of the three among those that refuse at most MAX_REFUSED_SHARE."""
     keys = ["profile", "rate_per_hour", "on_fraction"]
     wide = df.pivot_table(index=keys, columns="platform",
                           values=["monthly_usd", "latency_p99_ms", "throttle_rate", "requests"], sort=False)
@@ -193,10 +194,12 @@ def compare_cells(df: pd.DataFrame) -> pd.DataFrame:
     cells["throttled"] = ((cells["throttle_rate_lambda"] > MAX_REFUSED_SHARE)
                           | (cells["throttle_rate_cloudrun"] > MAX_REFUSED_SHARE))
     if "monthly_usd_lmi" in cells:   # the third option: cheapest of all three, and LMI against the better of the two
-        costs = cells[["monthly_usd_lambda", "monthly_usd_cloudrun", "monthly_usd_lmi"]]
-        cells["cheapest"] = costs.idxmin(axis=1).map({"monthly_usd_lambda": "Lambda", "monthly_usd_cloudrun": "Cloud Run",
-                                                       "monthly_usd_lmi": "Lambda MI"})
-        cells["lmi_cost_ratio"] = cells["monthly_usd_lmi"] / costs[["monthly_usd_lambda", "monthly_usd_cloudrun"]].min(axis=1)
+        names = {"lambda": "Lambda", "cloudrun": "Cloud Run", "lmi": "Lambda MI"}
+        costs = cells[[f"monthly_usd_{key}" for key in names]].to_numpy(dtype=float)
+        serving = cells[[f"throttle_rate_{key}" for key in names]].to_numpy(dtype=float) <= MAX_REFUSED_SHARE
+        best = np.where(serving, costs, np.inf).argmin(axis=1)   # among those refusing at most 1%
+        cells["cheapest"] = [list(names.values())[k] if serving[row, k] else "" for row, k in enumerate(best)]
+        cells["lmi_cost_ratio"] = cells["monthly_usd_lmi"] / cells[["monthly_usd_lambda", "monthly_usd_cloudrun"]].min(axis=1)
     return cells
 
 
