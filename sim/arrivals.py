@@ -226,9 +226,9 @@ class Replay(ArrivalProcess):
         text = _read_text(source)
         if max_rows is not None:
             _check.number("max_rows", max_rows, low=1, integer=True)
-            rows = text.count("\n") + (not text.endswith("\n"))
-            if rows > max_rows:
-                raise ValueError(f"the CSV has {rows:,} lines, more than max_rows={max_rows:,} (the simulator runs "
+            lines = text.count("\n") + (not text.endswith("\n"))
+            if lines > max_rows:
+                raise ValueError(f"the CSV has {lines:,} lines, more than max_rows={max_rows:,} (the simulator runs "
                                  f"at most {max_rows - 1:,} requests and a header): cut it to whole days or cycles")
         rows = list(csv.reader(io.StringIO(text)))
         values, origin_is_datetime = [], None

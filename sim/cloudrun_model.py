@@ -3,9 +3,10 @@
 Requests share an instance's vCPUs by processor sharing during their CPU phase, then wait on I/O
 without using CPU. A request goes to the active instance with the fewest requests in flight that has
 a free slot; with none, it waits in a pending queue while an instance starts, and gets 429 after
-`pending_timeout_s` or the service's average start-up time, whichever is longer. An autoscaler re-evaluated every `autoscale_period_s` keeps average concurrency
-and CPU use over the last `autoscale_window_s` near their targets (60%): it starts instances, or moves
-surplus ones to standby, where an instance idle for `idle_timeout_s` is retired.
+`pending_timeout_s` or the service's average start-up time, whichever is longer. An autoscaler
+re-evaluated every `autoscale_period_s` keeps average concurrency and CPU use over the last
+`autoscale_window_s` near their targets (60%): it starts instances, or moves surplus ones to standby,
+where an instance idle for `idle_timeout_s` is retired.
 
 Events are SimPy Timeouts with callbacks, each carrying what it is about as its value. The router
 (sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in flight,

@@ -243,11 +243,11 @@ def map_cells(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cell_label(cheapest: str, factor: float, sure: bool, refusing: str, times: str = "x") -> str:
+def _cell_label(cheapest: str, factor: float, sure: bool, refusing: str) -> str:
     """A map cell's text: the cheapest platform that serves the traffic and its factor over the runner-up."""
     if not cheapest:
         return "all refuse"
-    text = f"{cheapest} only" if math.isnan(factor) else f"{cheapest} {factor:.1f}{times}" + ("" if sure else " ?")
+    text = f"{cheapest} only" if math.isnan(factor) else f"{cheapest} {factor:.1f}x" + ("" if sure else " ?")
     return text + (f"; {refusing} refuses" if refusing else "")
 
 
