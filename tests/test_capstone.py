@@ -215,3 +215,14 @@ def test_panel_counts_requests_not_the_header():
     assert lab.expected_requests("steady", 1.0, 10.0, pasted="@timestamp\n1.0\n2.0\n\n3.0\n") == 3.0
     assert lab.expected_requests("steady", 1.0, 10.0, pasted="1.0\n2.0\n3.0") == 3.0
     assert lab.expected_requests("steady", 1.0, 10.0, pasted='"2026-11-02 09:00:00.000",x\n') == 1.0
+
+
+def test_verdict_shows_the_window_and_warns_when_a_short_one_is_projected_to_a_month():
+    short = capstone.verdict(capstone.workload_from_csv("0\n60\n120\n", duration_s=1800.0))
+    assert (short.loc["window (hours)"] == 0.5).all()
+    assert short.loc["monthly cost (USD)", "Lambda MI"] == pytest.approx(
+        3 * 0.0816 * 1.15 * 720 + 3 * 1440 * 0.2e-6, abs=0.01)            # a 30-minute window scaled x1,440
+    assert capstone.verdict_text(short).endswith(
+        "The month is projected from 0.5 hours of traffic (x1,440): they must be typical of the whole month.")
+    day = capstone.verdict(capstone.workload_from_csv("0\n60\n120\n", duration_s=86_400.0))
+    assert "projected from" not in capstone.verdict_text(day)

@@ -23,6 +23,7 @@ from ..arrivals import Diurnal, Poisson, Replay, Spike
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Distribution, Exponential
 from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_key, styled
+from ..prices import MONTH_S
 from ..run import compare
 from ..state import db_connections
 from ..sweep import summarise, sweep
@@ -122,8 +123,8 @@ def configs_text(configs: Sequence = CONFIGS) -> str:
 
 
 # ---------------------------------------------------------------- the verdict
-VERDICT_ROWS = ("requests", "monthly cost (USD)", "prices as of", "p50 latency (ms)", "p99 latency (ms)",
-                "cold-start share", "throttled share", "peak instances", "peak DB connections")
+VERDICT_ROWS = ("requests", "window (hours)", "monthly cost (USD)", "prices as of", "p50 latency (ms)",
+                "p99 latency (ms)", "cold-start share", "throttled share", "peak instances", "peak DB connections")
 
 
 def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -> pd.DataFrame:
@@ -135,6 +136,7 @@ def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -
         bill = result.bill()
         columns[name] = {
             "requests": s["requests"],
+            "window (hours)": round(bill.window_length_s / 3600, 3),   # what the monthly cost is projected from
             "monthly cost (USD)": round(bill.monthly_usd, 2),
             "prices as of": bill.price_dates,
             "p50 latency (ms)": round(s["latency_p50_ms"], 1),
@@ -172,6 +174,10 @@ def verdict_text(table: pd.DataFrame) -> str:
     refusing = [f"{name} ({share:.1%})" for name, share in throttled.items() if share > 0]
     if refusing:
         text += " Throttled: " + ", ".join(refusing) + "."
+    if "window (hours)" in table.index and float(table.loc["window (hours)"].iloc[0]) < 24:
+        hours = float(table.loc["window (hours)"].iloc[0])
+        text += (f" The month is projected from {hours:g} hours of traffic (x{MONTH_S / 3600 / hours:,.0f}): "
+                 "they must be typical of the whole month.")
     return text
 
 
