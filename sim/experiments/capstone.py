@@ -249,12 +249,18 @@ def map_cells(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _cell_label(cheapest: str, factor: float, sure: bool, refusing: str) -> str:
-    """A map cell's text: the cheapest platform that serves the traffic and its factor over the runner-up."""
+def _factor_text(cheapest: str, factor: float, sure: bool, times: str = "x", unsure: str = " ?") -> str:
+    """How a map cell ranks: its factor over the runner-up ("?" if unsure), "only", or "all refuse"."""
     if not cheapest:
         return "all refuse"
-    text = f"{cheapest} only" if math.isnan(factor) else f"{cheapest} {factor:.1f}x" + ("" if sure else " ?")
-    return text + (f"; {refusing} refuses" if refusing else "")
+    return "only" if math.isnan(factor) else f"{factor:.1f}{times}" + ("" if sure else unsure)
+
+
+def _cell_label(cheapest: str, factor: float, sure: bool, refusing: str) -> str:
+    """A map cell's text: the cheapest platform that serves the traffic and how it ranks."""
+    if not cheapest:
+        return _factor_text(cheapest, factor, sure)
+    return f"{cheapest} {_factor_text(cheapest, factor, sure)}" + (f"; {refusing} refuses" if refusing else "")
 
 
 def map_display(cells: pd.DataFrame) -> pd.DataFrame:
@@ -285,8 +291,7 @@ def plot_map(cells: pd.DataFrame, ax=None) -> Figure:
             x, y = rates.index(cell.rate_per_s), fractions.index(cell.on_fraction)
             colour = platform_colour(names[cell.cheapest]) if cell.cheapest else "0.6"
             axis.add_patch(_cell_patch(x, y, colour, cell.sure))
-            label = ("all refuse" if not cell.cheapest else "only" if math.isnan(cell.factor)
-                     else f"{cell.factor:.1f}×" + ("" if cell.sure else "?"))
+            label = _factor_text(cell.cheapest, cell.factor, cell.sure, times="×", unsure="?")
             axis.text(x, y, label + ("*" if cell.refusing else ""), ha="center", va="center", fontsize=9)
         axis.set_xlim(-0.5, len(rates) - 0.5)
         axis.set_ylim(-0.5, len(fractions) - 0.5)
