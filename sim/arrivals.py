@@ -1,13 +1,9 @@
 """Arrival processes: when requests arrive. Time-varying ones are drawn by thinning a Poisson process."""
 from __future__ import annotations
 
-import csv
-import io
 import math
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
@@ -209,8 +205,8 @@ class Replay(ArrivalProcess):
 
     @classmethod
     def from_csv(cls, source, column: int | str = 0, unit: str = "auto", max_rows: int | None = None) -> "Replay":
-        """Read timestamps from a CSV file path or text; an optional header row is skipped and a bad row
-        is refused with its line number.
+        """Read timestamps from a CSV file path or text (sim.traffic.timestamps); an optional header row is
+        skipped and a bad row is refused with its line number.
 
         A cell is a number or an ISO 8601 date-time (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`,
         a trailing ` UTC` as Cloud Logging and BigQuery export it); date-times are made relative to the earliest.
@@ -221,116 +217,15 @@ class Replay(ArrivalProcess):
         since the trace began from seconds: pass unit="ms" for those. Rows are sorted on reading; equal
         timestamps are simultaneous requests. A file may start with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
         `max_rows` refuses a longer CSV before parsing it (a row per line; blank lines count).
+        Other formats (access logs, load balancer and platform logs, counts per interval): sim.traffic.read.
         """
-        _check.choice("unit", unit, NUMERIC_UNITS)
-        text = _read_text(source)
-        if max_rows is not None:
-            _check.number("max_rows", max_rows, low=1, integer=True)
-            lines = text.count("\n") + (not text.endswith("\n"))
-            if lines > max_rows:
-                raise ValueError(f"the CSV has {lines:,} lines, more than max_rows={max_rows:,} (the simulator runs "
-                                 f"at most {max_rows - 1:,} requests and a header): cut it to whole days or cycles")
-        rows = list(csv.reader(io.StringIO(text)))
-        values, origin_is_datetime = [], None
-        col = column
-        for line_no, row in enumerate(rows, start=1):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if isinstance(col, str):
-                if col not in [c.strip() for c in row]:
-                    raise ValueError(f"column={column!r} not found in the header on line {line_no}")
-                col = [c.strip() for c in row].index(col)
-                continue
-            if col >= len(row):
-                raise ValueError(f"line {line_no}: expected a column {col}, found {len(row)} column(s): {row!r}")
-            cell = row[col].strip()
-            parsed = _parse_timestamp(cell)
-            if parsed is None:
-                if not values and line_no == _first_nonblank(rows):
-                    continue  # a header row
-                hint = (" (is the file separated by ';' or tabs? it must be commas)" if ";" in cell or "\t" in cell
-                        else f" (reading column {column!r}; pass column= with the timestamps' header name or index)")
-                raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; expected seconds >= 0 "
-                                 f"or an ISO 8601 date-time{hint}")
-            is_dt = isinstance(parsed, datetime)
-            if origin_is_datetime is None:
-                origin_is_datetime = is_dt
-            elif is_dt != origin_is_datetime:
-                raise ValueError(f"line {line_no}: {cell!r} mixes date-times and seconds in one column")
-            if is_dt and values and (parsed.tzinfo is None) != (values[0].tzinfo is None):
-                raise ValueError(f"line {line_no}: {cell!r} mixes date-times with and without a time zone")
-            if not is_dt and (not math.isfinite(parsed) or parsed < 0):
-                raise ValueError(f"line {line_no}: {cell!r} is not allowed; expected seconds >= 0")
-            values.append(parsed)
-        if not values:
-            raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
-        if origin_is_datetime:
-            try:
-                first = min(values)
-            except TypeError as exc:  # naive and aware date-times together
-                raise ValueError(f"the CSV mixes date-times with and without a time zone: {exc}") from None
-            values = [(v - first).total_seconds() for v in values]
-        else:
-            values = _numbers_to_seconds(values, unit)
-        return cls(values)
-
-
-def _read_text(source) -> str:
-    """The CSV's text from a path, a file object or the text itself, without a leading byte-order mark."""
-    if isinstance(source, str) and "\n" not in source and not os.path.exists(source) \
-            and source.lower().endswith((".csv", ".txt", ".tsv", ".log")):
-        raise ValueError(f"source={source!r} is not allowed: there is no such file (relative paths start in "
-                         f"{os.getcwd()}); expected a CSV path, text or file object")
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
-                                          and os.path.exists(source)):
-        with open(source, newline="", encoding="utf-8-sig") as f:
-            return f.read()
-    if hasattr(source, "read"):
-        text = source.read()
-    elif isinstance(source, str):
-        text = source
-    else:
-        raise ValueError(f"source={source!r} is not allowed; expected a CSV path, text or file object")
-    return text.lstrip("\ufeff")
-
-
-def _first_nonblank(rows) -> int:
-    for line_no, row in enumerate(rows, start=1):
-        if row and any(cell.strip() for cell in row):
-            return line_no
-    return 0
-
-
-#: How `Replay.from_csv` reads numeric cells.
-NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns")
-#: "auto": the smallest largest value of a Unix timestamp after 1973 in each unit, finest first.
-_EPOCH_FROM = (("epoch_ns", 1e17), ("epoch_us", 1e14), ("epoch_ms", 1e11), ("epoch_s", 1e8))
-_SECONDS_PER = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-
-
-def _numbers_to_seconds(values: list[float], unit: str) -> list[float]:
-    """Numeric timestamps in seconds since the trace began, read as `unit` (see Replay.from_csv)."""
-    if unit == "auto":
-        largest = max(values)
-        unit = next((name for name, low in _EPOCH_FROM if largest >= low), "s")
-    scale = _SECONDS_PER[unit.rsplit("_", 1)[-1]]
-    origin = min(values) if unit.startswith("epoch") else 0.0
-    return [(v - origin) * scale for v in values]
+        from .traffic import source as text_source, timestamps
+        text = text_source.read_text(source)
+        text_source.check_max_rows(text, max_rows)
+        return cls(timestamps.read(text, column=column, unit=unit).timestamps_s)
 
 
 def is_timestamp(cell: str) -> bool:
     """Whether Replay.from_csv reads this cell as a timestamp (a number or an ISO 8601 date-time)."""
-    return _parse_timestamp(cell) is not None
-
-
-def _parse_timestamp(cell: str):
-    try:
-        return float(cell)
-    except ValueError:
-        pass
-    if cell.endswith(" UTC"):
-        cell = cell[:-4] + "+00:00"
-    try:
-        return datetime.fromisoformat(cell.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    from .traffic.timestamps import is_timestamp as reads
+    return reads(cell)

@@ -1,0 +1,79 @@
+"""Web server access logs: the Common Log Format and the Combined Log Format (Apache httpd mod_log_config,
+Nginx's predefined `combined` log_format), with an optional response time as the last field.
+
+Fields (Apache `%h %l %u %t "%r" %>s %b`, Combined adds `"%{Referer}i" "%{User-agent}i"`), with `%t` as
+`[10/Oct/2000:13:55:36 -0700]` {cite}`apache_mod_log_config`; Nginx writes the same with `$time_local`
+{cite}`nginx_log_format`. A response time appended as the last field is read by `duration_unit`:
+Apache `%D` (microseconds, an integer), `%T` (seconds, an integer), Nginx `$request_time` (seconds with
+millisecond resolution, `0.123`); "auto" reads a number with a decimal point as Nginx seconds and an integer
+as Apache microseconds, and says so in the reading's notes. Apache's `%t` is when the request was received;
+Nginx writes the line when the response is done, so with Nginx seconds the arrival is `$time_local` minus
+`$request_time`. Times are whole seconds: requests logged in one second are spread uniformly over it
+(seeded) so that they do not all arrive at once; `spread=False` keeps them on the second.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import _check
+from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .summary import plausibility
+from .trace import Trace, make_trace
+
+WHAT = "the Common or Combined Log Format"
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+FIELDS = [("host (%h)", r"\S+ ", "a host name or address"), ("ident (%l)", r"\S+ ", "'-' or an identity"),
+          ("user (%u)", r"\S+ ", "'-' or a user name"),
+          ("time (%t)", r"\[\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] ", "[day/Mon/year:HH:MM:SS +zone]"),
+          ("request (%r)", _QUOTED + " ", 'a quoted request line such as "GET / HTTP/1.1"'),
+          ("status (%>s)", r"\d{3} ?", "a three-digit status code"),
+          ("bytes (%b)", r"(?:\d+|-)", "a byte count or '-'")]
+PATTERN = re.compile(
+    r'^\S+ \S+ \S+ \[(?P<time>\d\d/[A-Za-z]{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] (?P<request>' + _QUOTED +
+    r') (?P<status>\d{3}) (?:\d+|-)(?: ' + _QUOTED + " " + _QUOTED + r')?(?P<rest>.*)$')
+_TRAILING = re.compile(r"(?:^|\s)(?:\w+=)?(?P<rt>\d+(?:\.\d+)?)\s*$")
+TIME_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
+DURATION_UNITS = ("auto", "us", "ms", "s", "none")
+
+
+def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", spread: bool = True,
+         seed: int = 0) -> Trace:
+    """Requests from an access log: arrival times and, when each line ends with a response time, durations."""
+    _check.choice("duration_unit", duration_unit, DURATION_UNITS)
+    _check.number("seed", seed, low=0, integer=True)
+    lines = nonblank_lines(text)
+    skipped = {}
+    found = extract(lines, PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
+    when = pd.to_datetime(found["time"], format=TIME_FORMAT, utc=True, errors="coerce")
+    refuse_bad_values(found["time"], when.notna().to_numpy(), "time (%t)", "a real date [day/Mon/year:HH:MM:SS +zone]",
+                      WHAT)
+    notes = ["times of %t (whole seconds, one zone: UTC)"]
+    seconds = (when - when.min()).dt.total_seconds().to_numpy()
+    durations, logged_at_end = None, False
+    rt = found["rest"].str.extract(_TRAILING)["rt"]
+    if duration_unit != "none" and rt.notna().all() and len(rt):
+        unit = duration_unit
+        if unit == "auto":
+            unit = "s" if rt.str.contains(".", regex=False).any() else "us"
+            notes.append("the last field read as " + ("Nginx $request_time (seconds)" if unit == "s" else
+                                                      "Apache %D (microseconds)") + "; pass duration_unit= otherwise")
+        else:
+            notes.append(f"the last field read as the response time in {unit}")
+        durations = rt.astype(float).to_numpy() * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+        logged_at_end = unit == "s" and duration_unit == "auto"
+    if logged_at_end:
+        seconds = seconds - durations / 1000
+        notes.append("arrival = $time_local - $request_time (Nginx logs when the response is done)")
+    if spread:
+        seconds = seconds + np.random.default_rng(seed).uniform(0.0, 1.0, seconds.size)
+        notes.append(f"requests within a logged second spread uniformly over it (seed {seed})")
+    blank = blank_line_numbers(text, lines)
+    if blank:
+        skipped["blank"] = blank
+    trace = make_trace("access_log", seconds, duration_ms=durations, lines=len(lines) + len(blank),
+                       skipped=skipped, notes=notes, origin=when.min())
+    trace.warnings.extend(plausibility(trace))
+    return trace

@@ -1,0 +1,63 @@
+"""AWS Lambda `REPORT` lines from CloudWatch Logs, exported with their timestamps.
+
+Lambda writes one `REPORT` line at the end of each invocation: `REPORT RequestId: <id>	Duration: 12.34 ms
+Billed Duration: 13 ms	Memory Size: 128 MB	Max Memory Used: 18 MB`, plus `Init Duration: ... ms` on a cold
+start {cite}`aws_lambda_report,aws_lambda_python_logging`. Each exported line starts with the event's
+timestamp: a CloudWatch Logs Insights CSV export (`@timestamp,@message`, `2026-11-02 09:00:00.123`, UTC)
+{cite}`aws_cloudwatch_insights` or `aws logs` output (an ISO 8601 time first). The line is written when
+the invocation ends, so its arrival is the timestamp minus Duration and Init Duration. START, END and the
+function's own lines are skipped and counted.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .summary import plausibility
+from .trace import Trace, make_trace
+
+WHAT = "a Lambda REPORT line with its timestamp"
+_STAMP = r'"?(?P<stamp>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"?'
+_REPORT = (r"REPORT RequestId: (?P<request_id>[\w-]+)\s+Duration: (?P<duration_ms>\d+(?:\.\d+)?) ms\s+"
+           r"Billed Duration: (?P<billed_ms>\d+) ms\s+Memory Size: (?P<memory_mb>\d+) MB\s+"
+           r"Max Memory Used: (?P<max_memory_mb>\d+) MB(?:\s+Init Duration: (?P<init_ms>\d+(?:\.\d+)?) ms)?")
+PATTERN = re.compile("^" + _STAMP + r".*?" + _REPORT)
+FIELDS = [("timestamp", r'"?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?"?',
+           "the event's timestamp first (export the log with its timestamps)"),
+          ("message", r".*?REPORT RequestId: [\w-]+\s+", "REPORT RequestId: <id>"),
+          ("Duration", r"Duration: \d+(?:\.\d+)? ms\s+", "Duration: <ms> ms"),
+          ("Billed Duration", r"Billed Duration: \d+ ms\s+", "Billed Duration: <whole ms> ms"),
+          ("Memory Size", r"Memory Size: \d+ MB\s+", "Memory Size: <MB> MB"),
+          ("Max Memory Used", r"Max Memory Used: \d+ MB", "Max Memory Used: <MB> MB")]
+
+
+def read(text: str, on_bad_lines: str = "error") -> Trace:
+    """Invocations from REPORT lines: arrivals, durations, and per request billed_ms, memory_mb, max_memory_mb and
+    init_ms (NaN on a warm start)."""
+    lines = nonblank_lines(text)
+    is_report = lines.str.contains("REPORT RequestId:", regex=False).to_numpy()
+    skipped = {}
+    if (~is_report).any():
+        skipped["not a REPORT line"] = [int(k) for k in lines.index[~is_report]]
+    found = extract(lines[is_report], PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
+    stamp = found["stamp"].str.replace(" ", "T", n=1, regex=False)
+    when = pd.to_datetime(stamp, format="ISO8601", utc=True, errors="coerce")
+    refuse_bad_values(found["stamp"], when.notna().to_numpy(), "timestamp", "a real ISO 8601 time", WHAT)
+    duration = found["duration_ms"].astype(float).to_numpy()
+    init = found["init_ms"].astype(float).to_numpy()
+    arrival = when - pd.to_timedelta((duration + np.nan_to_num(init)) * 1000, unit="us")
+    blank = blank_line_numbers(text, lines)
+    if blank:
+        skipped["blank"] = blank
+    columns = {"billed_ms": found["billed_ms"].astype(float).to_numpy(),
+               "memory_mb": found["memory_mb"].astype(int).to_numpy(),
+               "max_memory_mb": found["max_memory_mb"].astype(int).to_numpy(), "init_ms": init}
+    trace = make_trace("lambda_report", pd.DatetimeIndex(arrival), duration_ms=duration, columns=columns,
+                       lines=len(lines) + len(blank), skipped=skipped,
+                       notes=["arrival = the REPORT line's timestamp - Duration - Init Duration",
+                              "timestamps without a zone read as UTC (CloudWatch exports are in UTC)"])
+    trace.warnings.extend(plausibility(trace))
+    return trace

@@ -1,0 +1,249 @@
+"""One timestamp per row: a CSV column of numbers or ISO 8601 date-times (CloudWatch Logs Insights and Cloud
+Logging exports, a spreadsheet column), optionally with a column of each request's duration.
+
+Date-times follow ISO 8601 / RFC 3339 (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`, offsets with or
+without a colon) and the trailing ` UTC` that BigQuery and Cloud Logging exports write
+{cite}`rfc3339,iso8601`; the CSV follows RFC 4180 {cite}`rfc4180`. Parsing is vectorised: `pandas.read_csv`,
+`pandas.to_numeric` and `pandas.to_datetime(format="ISO8601")`, no per-row Python loop.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from .. import _check
+from .summary import plausibility
+from .trace import Trace, make_trace
+
+#: How numeric cells are read.
+NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns")
+#: "auto": the smallest largest value of a Unix timestamp after 1973 in each unit, finest first.
+EPOCH_FROM = (("epoch_ns", 1e17), ("epoch_us", 1e14), ("epoch_ms", 1e11), ("epoch_s", 1e8))
+SECONDS_PER = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+_ZONE = r"[T ]\d.*(?:[+-]\d\d:?\d\d)$"
+_NAN_WORDS = ("nan", "+nan", "-nan")
+
+
+def cells(text: str) -> pd.DataFrame:
+    """Every CSV cell as text, one row per line (blank lines kept, so row k is line k + 1)."""
+    options = dict(header=None, dtype=str, skip_blank_lines=False, keep_default_na=False, na_filter=False,
+                   engine="c")
+    try:
+        return pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame({0: pd.Series([], dtype=str)})
+    except pd.errors.ParserError:      # ragged rows: as many columns as the widest line has commas
+        width = int(pd.Series(text.split("\n")).str.count(",").max()) + 1
+        return pd.read_csv(io.StringIO(text), names=range(width), **options)
+
+
+def parse(values: pd.Series) -> pd.DataFrame:
+    """Each stripped cell read as a number (`number`, NaN if not) or a date-time (`when`, NaT if not;
+    `aware`: it has a zone). `kind` is "number", "datetime" or "" (neither)."""
+    values = values.astype(str).str.strip()
+    number = pd.to_numeric(values, errors="coerce")
+    is_number = number.notna() | values.str.lower().isin(_NAN_WORDS)
+    text = values.where(~is_number, "")
+    text = text.str.replace(r" UTC$", "+00:00", regex=True).str.replace("Z", "+00:00", regex=False)
+    aware = text.str.contains(_ZONE, regex=True)
+    when_aware = pd.to_datetime(text.where(aware, ""), format="ISO8601", utc=True, errors="coerce")
+    when_naive = pd.to_datetime(text.where(~aware, ""), format="ISO8601", errors="coerce")
+    is_datetime = (when_aware.notna() & aware) | (when_naive.notna() & ~aware)
+    kind = np.where(is_number, "number", np.where(is_datetime, "datetime", ""))
+    return pd.DataFrame({"cell": values, "number": number, "aware": aware, "kind": kind,
+                         "when_aware": when_aware, "when_naive": when_naive})
+
+
+def when_of(parsed: pd.DataFrame) -> pd.Series:
+    """The date-times of parsed cells that share one kind of zone (as the first one has, or has not)."""
+    return parsed["when_aware"] if parsed["aware"].iloc[0] else parsed["when_naive"]
+
+
+def is_timestamp(cell: str) -> bool:
+    """Whether a cell reads as a timestamp (a number or an ISO 8601 date-time)."""
+    return bool(parse(pd.Series([cell]))["kind"].iloc[0])
+
+
+def read(text: str, column: int | str = 0, unit: str = "auto", duration_column: int | str | None = None,
+         duration_unit: str = "ms") -> Trace:
+    """Timestamps from CSV text (see sim.Replay.from_csv for the rules); a header row is skipped only when its
+    cell is not a timestamp, and a bad row is refused with its line number. `duration_column` names a column of
+    each request's duration in `duration_unit` ("ms" or "s")."""
+    _check.choice("unit", unit, NUMERIC_UNITS)
+    _check.choice("duration_unit", duration_unit, ("ms", "s"))
+    table = cells(text)
+    stripped = table.apply(lambda c: c.str.strip())
+    blank = (stripped == "").all(axis=1).to_numpy()
+    rows = np.flatnonzero(~blank)
+    if rows.size == 0:
+        raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
+    first = int(rows[0])
+    header = None
+    col, dcol = column, duration_column
+    if isinstance(column, str) or isinstance(duration_column, str):
+        header = [c for c in stripped.iloc[first]]
+        col = _header_index(column, header, first)
+        dcol = _header_index(duration_column, header, first)
+        rows = rows[1:]
+    skipped = {}
+    if header is None and isinstance(col, int) and col < table.shape[1] and not parse(
+            stripped.iloc[[first], col])["kind"].iloc[0] and _has_column(text, first, col):
+        _refuse_other_format(text, first + 1, stripped.iloc[first, col])
+        rows, header = rows[1:], list(stripped.iloc[first])
+        skipped["header"] = [first + 1]
+    if rows.size == 0:
+        raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
+    values = parse(table.iloc[rows, col] if col < table.shape[1] else pd.Series([""] * rows.size, index=rows))
+    _refuse_bad_rows(text, values, rows, col, column)
+    is_dt = values["kind"].iloc[0] == "datetime"
+    if is_dt:
+        times, unit_used = pd.DatetimeIndex(when_of(values)), None
+        notes = ["ISO 8601 date-times, relative to the earliest"]
+    else:
+        numbers = values["number"].to_numpy(dtype=float)
+        times, unit_used = numbers_to_seconds(numbers, unit)
+        notes = [_UNIT_NOTES[unit_used] + (" (unit='auto', by the largest value)" if unit == "auto" else "")]
+    durations = None
+    if dcol is not None:
+        durations = _durations(table, rows, dcol, duration_unit)
+        notes.append(f"each request's duration from column {duration_column!r} ({duration_unit})")
+    if skipped.get("header") is None and header is not None:
+        skipped["header"] = [first + 1]
+    blank_lines = [int(k) + 1 for k in np.flatnonzero(blank)]
+    if blank_lines:
+        skipped["blank"] = blank_lines
+    since_start = not is_dt and unit_used in ("s", "ms")
+    trace = make_trace("timestamps", times, duration_ms=durations, relative=not since_start, lines=len(table),
+                       skipped=skipped, notes=notes, seconds_guessed=since_start and unit == "auto")
+    trace.warnings.extend(_column_warnings(stripped.iloc[rows], col, header))
+    trace.warnings.extend(plausibility(trace))
+    return trace
+
+
+_UNIT_NOTES = {"s": "seconds since the trace began", "ms": "milliseconds since the trace began",
+               "epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds", "epoch_us": "Unix microseconds",
+               "epoch_ns": "Unix nanoseconds"}
+
+
+def numbers_to_seconds(values: np.ndarray, unit: str) -> tuple[np.ndarray, str]:
+    """Numeric timestamps in seconds (Unix time made relative to the earliest), read as `unit`; and the unit
+    used ("auto": by the largest value, see EPOCH_FROM)."""
+    if unit == "auto":
+        largest = values.max()
+        unit = next((name for name, low in EPOCH_FROM if largest >= low), "s")
+    scale = SECONDS_PER[unit.rsplit("_", 1)[-1]]
+    origin = values.min() if unit.startswith("epoch") else 0.0
+    return (values - origin) * scale, unit
+
+
+def _header_index(name, header: list[str], first: int):
+    if name is None or isinstance(name, int):
+        return name
+    if name not in header:
+        raise ValueError(f"column={name!r} not found in the header on line {first + 1}")
+    return header.index(name)
+
+
+def _line(text: str, row: int) -> list[str]:
+    """The csv fields of one line (row `row`, 0-based), for an error message."""
+    line = text.split("\n", row + 1)[row] if row < text.count("\n") + 1 else ""
+    return next(csv.reader([line.rstrip("\r")]), [])
+
+
+def _has_column(text: str, row: int, col: int) -> bool:
+    return col < len(_line(text, row))
+
+
+def _refuse_other_format(text: str, line_no: int, cell: str) -> None:
+    """A first line that parses as another format's data is data: name the format and how to read it."""
+    from .detect import detect, other_format_message
+    found = detect(text)
+    if found != "timestamps":
+        raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; {other_format_message(found)}")
+
+
+def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int, column) -> None:
+    """Raise for the first bad row as a row-by-row reading would: a missing column, a cell that is no
+    timestamp, date-times mixed with seconds or zones with none, a negative or non-finite number."""
+    kind = values["kind"].to_numpy()
+    first_kind = kind[0]
+    aware = values["aware"].to_numpy()
+    first_dt = np.flatnonzero(kind == "datetime")
+    number = values["number"].to_numpy(dtype=float)
+    bad = (kind == "") | (kind != first_kind) & (first_kind != "")
+    if first_dt.size:
+        bad |= (kind == "datetime") & (aware != aware[first_dt[0]])
+    bad |= (kind == "number") & ~(np.isfinite(number) & (number >= 0))
+    if first_kind == "":
+        bad[0] = True
+    if not bad.any():
+        return
+    k = int(np.argmax(bad))
+    row, line_no, cell = int(rows[k]), int(rows[k]) + 1, values["cell"].iloc[k]
+    fields = _line(text, row)
+    if col >= len(fields):
+        raise ValueError(f"line {line_no}: expected a column {col}, found {len(fields)} column(s): {fields!r}")
+    if kind[k] == "":
+        _refuse_other_format(text, line_no, cell)
+        hint = (" (is the file separated by ';' or tabs? it must be commas)" if ";" in cell or "\t" in cell
+                else f" (reading column {column!r}; pass column= with the timestamps' header name or index)")
+        raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; expected seconds >= 0 "
+                         f"or an ISO 8601 date-time{hint}")
+    if kind[k] != first_kind:
+        raise ValueError(f"line {line_no}: {cell!r} mixes date-times and seconds in one column")
+    if kind[k] == "datetime":
+        raise ValueError(f"line {line_no}: {cell!r} mixes date-times with and without a time zone")
+    raise ValueError(f"line {line_no}: {cell!r} is not allowed; expected seconds >= 0")
+
+
+def _durations(table: pd.DataFrame, rows: np.ndarray, dcol: int, duration_unit: str) -> np.ndarray:
+    if dcol >= table.shape[1]:
+        raise ValueError(f"duration_column={dcol!r} is out of range; the CSV has {table.shape[1]} column(s)")
+    cells_ = table.iloc[rows, dcol].str.strip()
+    ms = pd.to_numeric(cells_, errors="coerce").to_numpy(dtype=float) * (1000.0 if duration_unit == "s" else 1.0)
+    bad = ~(np.isfinite(ms) & (ms >= 0))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ValueError(f"line {int(rows[k]) + 1}: duration {cells_.iloc[k]!r} is not allowed; "
+                         f"expected a number of {duration_unit} >= 0")
+    return ms
+
+
+def monotone_share(values: np.ndarray) -> float:
+    """The share of consecutive steps that do not go down (1 or 0 for a column in time order)."""
+    steps = np.diff(values)
+    return float(np.mean(steps >= 0)) if steps.size else 1.0
+
+
+def _time_order(values: pd.Series) -> float | None:
+    """How a column behaves as time: its monotone share, or None when most of it is not a timestamp."""
+    parsed = parse(values)
+    kind = parsed["kind"].to_numpy()
+    if np.mean(kind != "") < 0.99:
+        return None
+    as_us = lambda column: parsed[column].dt.tz_localize(None).to_numpy().astype("datetime64[us]") \
+        if column == "when_aware" else parsed[column].to_numpy().astype("datetime64[us]")
+    as_float = np.where(kind == "number", parsed["number"].to_numpy(dtype=float),
+                        np.where(parsed["aware"], as_us("when_aware"), as_us("when_naive")).astype(np.int64))
+    return monotone_share(as_float[kind != ""])
+
+
+def _column_warnings(data: pd.DataFrame, col: int, header) -> list[str]:
+    """A column that does not behave like time (its values go up and down) while another one does."""
+    if len(data) < 10 or col >= data.shape[1]:
+        return []
+    share = _time_order(data.iloc[:, col])
+    if share is None or not 0.1 < share < 0.9:
+        return []
+    name = lambda k: repr(header[k]) if header else str(k)
+    for other in range(min(data.shape[1], 20)):
+        if other == col:
+            continue
+        other_share = _time_order(data.iloc[:, other])
+        if other_share is not None and not 0.01 < other_share < 0.99 and data.iloc[:, other].nunique() > 1:
+            return [f"column {name(col)} does not behave like time (only {share:.0%} of its steps go forward in "
+                    f"file order) while column {name(other)} does: pass column={name(other)}"]
+    return []
