@@ -70,3 +70,38 @@ class LogNormal(Distribution):
 
     def sample(self, rng, n):
         return self.median_ms * np.exp(self.sigma * rng.standard_normal(n))
+
+
+class Recorded(Distribution):
+    """Each request's own duration, in arrival order (e.g. read from a log): request k takes `values_ms[k]`.
+    It draws nothing: a run of n requests takes the first n values (a window that ends early keeps a prefix)."""
+
+    def __init__(self, values_ms):
+        values = np.array(values_ms, dtype=float).ravel()
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"values_ms[{i}]={values[i]!r} is not allowed; expected a finite number >= 0")
+        values.setflags(write=False)
+        self.values_ms = values
+
+    def __repr__(self):
+        return f"Recorded({self.values_ms.size} values, mean {self.mean_ms:g} ms)" if self.values_ms.size else \
+            "Recorded(0 values)"
+
+    def __eq__(self, other):
+        return isinstance(other, Recorded) and np.array_equal(self.values_ms, other.values_ms)
+
+    __hash__ = None
+
+    def __len__(self):
+        return self.values_ms.size
+
+    @property
+    def mean_ms(self) -> float:
+        return float(self.values_ms.mean()) if self.values_ms.size else 0.0
+
+    def sample(self, rng, n):
+        if n > self.values_ms.size:
+            raise ValueError(f"n={n} is out of range; this Recorded distribution holds {self.values_ms.size} values")
+        return self.values_ms[:n].copy()

@@ -1,7 +1,9 @@
 """Capstone lab "Your workload decides": your traffic on three platforms, a verdict, and a map around it.
 
 `workload_from_csv` and `shape_workload` turn your request timestamps, or a traffic shape you pick, into a
-Workload; `verdict` runs it on AWS Lambda, Google Cloud Run and Lambda Managed Instances with the same
+Workload; `read_traffic` and `workload_from_trace` do so for any file sim.traffic reads (access logs, load
+balancer and platform logs, counts per interval), each request with its own logged duration when the file
+has one; `reconcile_lambda` sets your Lambda REPORT lines' bill beside the simulated platforms'; `verdict` runs it on AWS Lambda, Google Cloud Run and Lambda Managed Instances with the same
 arrivals and lines up what a practitioner decides on: the monthly cost (with the date of the prices),
 p50 and p99 latency, cold starts, throttles, peak instances and peak database connections.
 `decision_map` sweeps the traffic around yours (mean rate x burstiness x I/O share) with replications,
@@ -10,6 +12,7 @@ the replications can tell it from the runner-up (95% intervals that do not overl
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -19,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import _check
+from .. import traffic
 from ..arrivals import Diurnal, Poisson, Replay, Spike
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Distribution, Exponential
@@ -27,7 +31,9 @@ from ..prices import MONTH_S
 from ..run import compare
 from ..state import db_connections
 from ..sweep import summarise, sweep
-from ..workload import MAX_REQUESTS, Workload
+from ..traffic import reconcile
+from ..traffic.trace import Trace
+from ..workload import CPU_SHARE, MAX_REQUESTS, Workload, recorded_work
 from .concurrency_cost import on_off
 
 SEED = 1
@@ -105,6 +111,82 @@ def replay_workload(replay: Replay, cpu_ms: float = 20.0, io_ms: float = 180.0, 
         _check.number("duration_s", duration_s, low=replay.natural_duration_s, high=366 * 86_400)
     cpu, io = work(cpu_ms, io_ms)
     return Workload(replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
+
+
+#: A file of another format than timestamps may hold this many lines per request it is allowed (START, END and
+#: the function's own lines around each Lambda REPORT line), then it is refused before parsing.
+LINES_PER_REQUEST = 10
+
+
+def read_traffic(source, format: str = "auto", max_requests: int = MAX_REQUESTS, **options) -> Trace:
+    """Your traffic from a file in any format sim.traffic reads (format="auto" detects it; see sim.traffic.FORMATS);
+    a timestamps CSV longer than `max_requests` rows plus a header, or another file over LINES_PER_REQUEST lines
+    per allowed request, is refused before it is parsed."""
+    text = traffic.read_text(source)
+    name = traffic.detect(text) if format == "auto" else format
+    max_rows = max_requests + 1 if name == "timestamps" else LINES_PER_REQUEST * max_requests
+    return traffic.read(text, format=name, max_rows=max_rows, **options)
+
+
+def trace_work(trace: Trace, cpu_ms=20.0, io_ms=180.0, per_request: bool = True, cpu_share: float = CPU_SHARE):
+    """The work per request of a trace: each request's own logged duration split by `cpu_share` (see
+    sim.workload.recorded_work; REPORT lines' CPU part scaled to one vCPU from their Memory Size) when
+    `per_request` and the trace has durations, else the distributions `cpu_ms` and `io_ms` give (see `work`)."""
+    if not (per_request and trace.duration_ms is not None):
+        return work(cpu_ms, io_ms)
+    slowdown = 1.0
+    if trace.format == "lambda_report":
+        slowdown = LambdaConfig(memory_mb=reconcile.logged_memory_mb(trace)).cpu_slowdown
+    return recorded_work(trace.duration_ms, cpu_share, slowdown)
+
+
+def workload_from_trace(trace: Trace, cpu_ms=20.0, io_ms=180.0, per_request: bool = True,
+                        cpu_share: float = CPU_SHARE, duration_s: float | None = None,
+                        max_requests: int = MAX_REQUESTS) -> Workload:
+    """A trace read by sim.traffic as a workload, with the work `trace_work` gives; `duration_s` as in
+    `workload_from_csv`."""
+    cpu, io = trace_work(trace, cpu_ms, io_ms, per_request, cpu_share)
+    return replay_workload(trace.replay(), cpu_ms=cpu, io_ms=io, duration_s=duration_s, max_requests=max_requests)
+
+
+def configs_for_trace(trace: Trace, configs: Sequence = CONFIGS) -> tuple:
+    """The platforms for a trace: with Lambda REPORT lines, Lambda at the logged Memory Size."""
+    if trace.format != "lambda_report":
+        return tuple(configs)
+    memory_mb = reconcile.logged_memory_mb(trace)
+    return tuple(dataclasses.replace(c, memory_mb=memory_mb) if c.platform == "lambda" else c for c in configs)
+
+
+RECONCILE_COLUMNS = ("requests", "request charge (USD)", "compute charge (USD)", "window total (USD)",
+                     "monthly (USD)", "cold-start share")
+
+
+def reconcile_lambda(trace: Trace, cpu_share: float = CPU_SHARE, architecture: str = "x86_64",
+                     configs: Sequence = CONFIGS, seed: int = SEED) -> pd.DataFrame:
+    """Your Lambda bill from REPORT lines beside the simulator's bills for the same traffic (each request's own
+    duration, Lambda at the logged memory): one row each, over the same window (the simulated Lambda's), with the
+    request charge, the compute charge (Lambda: duration GB-s; Cloud Run: CPU and memory; Lambda MI: instances),
+    the window's total, its 30-day-month projection and the cold-start share (logged: lines with an Init
+    Duration)."""
+    configs = tuple(dataclasses.replace(c, architecture=architecture) if c.platform == "lambda" else c
+                    for c in configs_for_trace(trace, configs))
+    runs = compare(workload_from_trace(trace, cpu_share=cpu_share), *configs, seed=seed)
+    window_s = next(r.window_s[1] for r in runs.values() if r.config.platform == "lambda")
+    rows = {"your REPORT lines": _bill_row(reconcile.logged_bill(trace, architecture, window_s), len(trace),
+                                           reconcile.logged_cold_share(trace))}
+    for name, result in runs.items():
+        s = result.summary()
+        rows[f"{name} (simulated)"] = _bill_row(result.bill(), s["requests"], s["cold_start_rate"])
+    return pd.DataFrame(rows).T.loc[:, list(RECONCILE_COLUMNS)]
+
+
+def _bill_row(bill, requests: int, cold_share: float) -> dict:
+    lines = bill.lines
+    request_usd = float(lines.loc[lines["item"].str.startswith("requests"), "amount_usd"].sum())
+    return {"requests": int(requests), "request charge (USD)": round(request_usd, 6),
+            "compute charge (USD)": round(bill.total_usd - request_usd, 6),
+            "window total (USD)": round(bill.total_usd, 6), "monthly (USD)": round(bill.monthly_usd, 2),
+            "cold-start share": round(float(cold_share), 4)}
 
 
 def configs_text(configs: Sequence = CONFIGS) -> str:

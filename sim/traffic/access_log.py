@@ -2,8 +2,8 @@
 Nginx's predefined `combined` log_format), with an optional response time as the last field.
 
 Fields (Apache `%h %l %u %t "%r" %>s %b`, Combined adds `"%{Referer}i" "%{User-agent}i"`), with `%t` as
-`[10/Oct/2000:13:55:36 -0700]` {cite}`apache_mod_log_config`; Nginx writes the same with `$time_local`
-{cite}`nginx_log_format`. A response time appended as the last field is read by `duration_unit`:
+`[10/Oct/2000:13:55:36 -0700]` (references.bib: apache_mod_log_config); Nginx writes the same with `$time_local`
+(references.bib: nginx_log_format). A response time appended as the last field is read by `duration_unit`:
 Apache `%D` (microseconds, an integer), `%T` (seconds, an integer), Nginx `$request_time` (seconds with
 millisecond resolution, `0.123`); "auto" reads a number with a decimal point as Nginx seconds and an integer
 as Apache microseconds, and says so in the reading's notes. Apache's `%t` is when the request was received;
@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import _check
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .source import line_count
 from .summary import plausibility
 from .trace import Trace, make_trace
 
@@ -73,7 +74,7 @@ def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", sp
     blank = blank_line_numbers(text, lines)
     if blank:
         skipped["blank"] = blank
-    trace = make_trace("access_log", seconds, duration_ms=durations, lines=len(lines) + len(blank),
+    trace = make_trace("access_log", seconds, duration_ms=durations, lines=line_count(text),
                        skipped=skipped, notes=notes, origin=when.min())
     trace.warnings.extend(plausibility(trace))
     return trace

@@ -1,5 +1,5 @@
 """AWS Application Load Balancer access logs: one space-separated entry per request, in the documented field
-order {cite}`aws_alb_access_logs`:
+order (references.bib: aws_alb_access_logs):
 `type time elb client:port target:port request_processing_time target_processing_time
 response_processing_time elb_status_code target_status_code received_bytes sent_bytes "request"
 "user_agent" ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" "chosen_cert_arn"
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .source import line_count
 from .summary import plausibility
 from .trace import Trace, make_trace
 
@@ -61,7 +62,7 @@ def read(text: str, on_bad_lines: str = "error") -> Trace:
     if blank:
         skipped["blank"] = blank
     trace = make_trace("alb", pd.DatetimeIndex(created), duration_ms=np.where(not_sent, 0.0, target_s * 1000),
-                       columns={"status": found["status"].to_numpy()}, lines=len(lines) + len(blank),
+                       columns={"status": found["status"].to_numpy()}, lines=line_count(text),
                        skipped=skipped, notes=notes)
     trace.warnings.extend(plausibility(trace))
     return trace

@@ -3,7 +3,7 @@ sink, one entry per line) or one JSON array (`gcloud logging read --format=json`
 
 A request log entry carries `timestamp` (RFC 3339) and `httpRequest` (the HttpRequest object) whose
 `latency` is a protobuf Duration in JSON, seconds with up to nine decimals and a trailing `s` (`"0.123s"`)
-{cite}`gcp_logentry,gcp_httprequest`. The arrival is the entry's `timestamp` and the duration the latency;
+(references.bib: gcp_logentry,gcp_httprequest). The arrival is the entry's `timestamp` and the duration the latency;
 entries without `httpRequest` (the service's own stdout/stderr lines) are skipped and counted.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Counts per interval, expanded into arrivals: a CloudWatch metric (e.g. Lambda `Invocations`, statistic Sum)
-as GetMetricData / GetMetricStatistics JSON or a two-column CSV {cite}`aws_getmetricdata,aws_getmetricstatistics`,
+as GetMetricData / GetMetricStatistics JSON or a two-column CSV (references.bib: aws_getmetricdata,aws_getmetricstatistics),
 and a Cloud Monitoring time series (e.g. `run.googleapis.com/request_count`) as `timeSeries.list` JSON or a CSV
-{cite}`gcp_monitoring_timeseries`.
+(references.bib: gcp_monitoring_timeseries).
 
 The rule that makes arrivals of counts: within each interval the n requests of its count arrive as a Poisson
 process would given n, that is independently and uniformly over the interval (seeded), so the replay keeps

@@ -2,9 +2,9 @@
 
 Lambda writes one `REPORT` line at the end of each invocation: `REPORT RequestId: <id>	Duration: 12.34 ms
 Billed Duration: 13 ms	Memory Size: 128 MB	Max Memory Used: 18 MB`, plus `Init Duration: ... ms` on a cold
-start {cite}`aws_lambda_report,aws_lambda_python_logging`. Each exported line starts with the event's
+start (references.bib: aws_lambda_report,aws_lambda_python_logging). Each exported line starts with the event's
 timestamp: a CloudWatch Logs Insights CSV export (`@timestamp,@message`, `2026-11-02 09:00:00.123`, UTC)
-{cite}`aws_cloudwatch_insights` or `aws logs` output (an ISO 8601 time first). The line is written when
+(references.bib: aws_cloudwatch_insights) or `aws logs` output (an ISO 8601 time first). The line is written when
 the invocation ends, so its arrival is the timestamp minus Duration and Init Duration. START, END and the
 function's own lines are skipped and counted.
 """
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .source import line_count
 from .summary import plausibility
 from .trace import Trace, make_trace
 
@@ -38,8 +39,12 @@ def read(text: str, on_bad_lines: str = "error") -> Trace:
     """Invocations from REPORT lines: arrivals, durations, and per request billed_ms, memory_mb, max_memory_mb and
     init_ms (NaN on a warm start)."""
     lines = nonblank_lines(text)
+    blank = blank_line_numbers(text, lines)
     is_report = lines.str.contains("REPORT RequestId:", regex=False).to_numpy()
     skipped = {}
+    if len(lines) and lines.iloc[0].replace('"', "").startswith("@timestamp,"):   # a Logs Insights CSV header
+        skipped["header"] = [int(lines.index[0])]
+        lines, is_report = lines.iloc[1:], is_report[1:]
     if (~is_report).any():
         skipped["not a REPORT line"] = [int(k) for k in lines.index[~is_report]]
     found = extract(lines[is_report], PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
@@ -48,15 +53,17 @@ def read(text: str, on_bad_lines: str = "error") -> Trace:
     refuse_bad_values(found["stamp"], when.notna().to_numpy(), "timestamp", "a real ISO 8601 time", WHAT)
     duration = found["duration_ms"].astype(float).to_numpy()
     init = found["init_ms"].astype(float).to_numpy()
+    reports = lines[is_report].loc[found.index]
+    refuse_bad_values(reports, ~(reports.str.contains("Init Duration:", regex=False).to_numpy() & np.isnan(init)),
+                      "Init Duration", "Init Duration: <ms> ms", WHAT)
     arrival = when - pd.to_timedelta((duration + np.nan_to_num(init)) * 1000, unit="us")
-    blank = blank_line_numbers(text, lines)
     if blank:
         skipped["blank"] = blank
     columns = {"billed_ms": found["billed_ms"].astype(float).to_numpy(),
                "memory_mb": found["memory_mb"].astype(int).to_numpy(),
                "max_memory_mb": found["max_memory_mb"].astype(int).to_numpy(), "init_ms": init}
     trace = make_trace("lambda_report", pd.DatetimeIndex(arrival), duration_ms=duration, columns=columns,
-                       lines=len(lines) + len(blank), skipped=skipped,
+                       lines=line_count(text), skipped=skipped,
                        notes=["arrival = the REPORT line's timestamp - Duration - Init Duration",
                               "timestamps without a zone read as UTC (CloudWatch exports are in UTC)"])
     trace.warnings.extend(plausibility(trace))

@@ -3,7 +3,7 @@ Logging exports, a spreadsheet column), optionally with a column of each request
 
 Date-times follow ISO 8601 / RFC 3339 (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`, offsets with or
 without a colon) and the trailing ` UTC` that BigQuery and Cloud Logging exports write
-{cite}`rfc3339,iso8601`; the CSV follows RFC 4180 {cite}`rfc4180`. Parsing is vectorised: `pandas.read_csv`,
+(references.bib: rfc3339); the CSV follows RFC 4180 (references.bib: rfc4180). Parsing is vectorised: `pandas.read_csv`,
 `pandas.to_numeric` and `pandas.to_datetime(format="ISO8601")`, no per-row Python loop.
 """
 from __future__ import annotations
@@ -119,6 +119,7 @@ def read(text: str, column: int | str = 0, unit: str = "auto", duration_column: 
     trace = make_trace("timestamps", times, duration_ms=durations, relative=not since_start, lines=len(table),
                        skipped=skipped, notes=notes, seconds_guessed=since_start and unit == "auto")
     trace.warnings.extend(_column_warnings(stripped.iloc[rows], col, header))
+    trace.warnings.extend(_counts_warning(trace, stripped.iloc[rows], col))
     trace.warnings.extend(plausibility(trace))
     return trace
 
@@ -246,4 +247,17 @@ def _column_warnings(data: pd.DataFrame, col: int, header) -> list[str]:
         if other_share is not None and not 0.01 < other_share < 0.99 and data.iloc[:, other].nunique() > 1:
             return [f"column {name(col)} does not behave like time (only {share:.0%} of its steps go forward in "
                     f"file order) while column {name(other)} does: pass column={name(other)}"]
+    return []
+
+
+def _counts_warning(trace: Trace, data: pd.DataFrame, col: int) -> list[str]:
+    """Evenly spaced times with a column of whole numbers beside them: counts per interval, not requests."""
+    gaps = np.diff(trace.timestamps_s)
+    if gaps.size < 2 or gaps.min() < 1.0 or gaps.max() - gaps.min() > 1e-6 * gaps.max():
+        return []
+    for other in range(data.shape[1]):
+        numbers = pd.to_numeric(data.iloc[:, other], errors="coerce").to_numpy(dtype=float)
+        if other != col and np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and numbers.max() > 1:
+            return [f"the {len(trace):,} rows are {gaps[0]:g} s apart with whole numbers in column {other}: counts per "
+                    f"interval read as one request per row? Read them with sim.traffic.read(source, format='counts')"]
     return []
