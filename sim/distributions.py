@@ -81,7 +81,7 @@ class Recorded(Distribution):
         bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"values_ms[{i}]={values[i]!r} is not allowed; expected a finite number >= 0")
+            raise ValueError(f"values_ms[{i}]={float(values[i])!r} is not allowed; expected a finite number >= 0")
         values.setflags(write=False)
         self.values_ms = values
 

@@ -34,8 +34,7 @@ def _entries(text: str) -> tuple[pd.DataFrame, np.ndarray]:
     lines = pd.Series(text.split("\n"))
     keep = (lines.str.strip() != "").to_numpy()
     try:
-        frame = pd.read_json(io.StringIO("\n".join(lines[keep])), lines=True, dtype=False,
-                             convert_dates=False)
+        frame = pd.read_json(io.StringIO("\n".join(lines[keep])), lines=True, dtype=False)
     except ValueError:
         numbers = np.flatnonzero(keep) + 1
         for_each = lines[keep].str.match(r"^\s*\{.*\}\s*$").to_numpy()

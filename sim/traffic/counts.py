@@ -64,7 +64,7 @@ def _whole(values: np.ndarray, line_numbers: np.ndarray, what: str) -> np.ndarra
     ok = np.isfinite(values) & (values >= 0) & (np.round(values) == values)
     if not ok.all():
         k = int(np.argmax(~ok))
-        raise ValueError(f"line {int(line_numbers[k])}: count {values[k]!r} is not allowed; expected a whole number "
+        raise ValueError(f"line {int(line_numbers[k])}: count {float(values[k]):g} is not allowed; expected a whole number "
                          f">= 0 of requests per interval ({what}; a rate per second must be multiplied by the interval)")
     return values.astype(np.int64)
 

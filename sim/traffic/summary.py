@@ -13,7 +13,7 @@ PLAUSIBLE_SPAN_S = 7 * 86_400.0
 #: Warn when more than this share of the lines was skipped for a reason other than being blank or a header.
 SKIPPED_SHARE = 0.01
 #: Reasons for skipping that are part of a format (not a sign of misreading).
-EXPECTED_SKIPS = ("blank", "header", "comment", "not a REPORT line")
+EXPECTED_SKIPS = ("blank", "header", "not a REPORT line", "not a request log entry")
 
 
 class TrafficWarning(UserWarning):

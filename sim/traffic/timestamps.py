@@ -119,7 +119,7 @@ def read(text: str, column: int | str = 0, unit: str = "auto", duration_column: 
     trace = make_trace("timestamps", times, duration_ms=durations, relative=not since_start, lines=len(table),
                        skipped=skipped, notes=notes, seconds_guessed=since_start and unit == "auto")
     trace.warnings.extend(_column_warnings(stripped.iloc[rows], col, header))
-    trace.warnings.extend(_counts_warning(trace, stripped.iloc[rows], col))
+    trace.warnings.extend(_counts_warning(trace, stripped.iloc[rows], {col, dcol}))
     trace.warnings.extend(plausibility(trace))
     return trace
 
@@ -163,7 +163,8 @@ def _refuse_other_format(text: str, line_no: int, cell: str) -> None:
     from .detect import detect, other_format_message
     found = detect(text)
     if found != "timestamps":
-        raise ValueError(f"line {line_no}: {cell!r} is not a timestamp; {other_format_message(found)}")
+        shown = cell if len(cell) <= 60 else cell[:57] + "..."
+        raise ValueError(f"line {line_no}: {shown!r} is not a timestamp; {other_format_message(found)}")
 
 
 def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int, column) -> None:
@@ -250,14 +251,14 @@ def _column_warnings(data: pd.DataFrame, col: int, header) -> list[str]:
     return []
 
 
-def _counts_warning(trace: Trace, data: pd.DataFrame, col: int) -> list[str]:
+def _counts_warning(trace: Trace, data: pd.DataFrame, used: set) -> list[str]:
     """Evenly spaced times with a column of whole numbers beside them: counts per interval, not requests."""
     gaps = np.diff(trace.timestamps_s)
-    if gaps.size < 2 or gaps.min() < 1.0 or gaps.max() - gaps.min() > 1e-6 * gaps.max():
+    if gaps.size < 4 or gaps.min() < 1.0 or gaps.max() - gaps.min() > 1e-6 * gaps.max():
         return []
     for other in range(data.shape[1]):
         numbers = pd.to_numeric(data.iloc[:, other], errors="coerce").to_numpy(dtype=float)
-        if other != col and np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and numbers.max() > 1:
+        if other not in used and np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and numbers.max() > 1:
             return [f"the {len(trace):,} rows are {gaps[0]:g} s apart with whole numbers in column {other}: counts per "
                     f"interval read as one request per row? Read them with sim.traffic.read(source, format='counts')"]
     return []
