@@ -228,13 +228,14 @@ def _table_chart(metrics: list[str], configs: list[str], where: str) -> alt.Char
     return (
         alt.Chart().transform_filter(where)
         .transform_calculate(shown="datum.num != null ? format(datum.num, ',') : datum.txt")
-        .mark_text(align="right", dx=40)
+        .mark_text(align="right", dx=36)
         .encode(y=alt.Y("metric:N", sort=metrics, title=None,
-                        axis=alt.Axis(domain=False, ticks=False, labelLimit=260, labelPadding=8)),
+                        axis=alt.Axis(domain=False, ticks=False, labelLimit=230, labelPadding=8)),
                 x=alt.X("config:N", sort=configs, title=None,
                         axis=alt.Axis(orient="top", domain=False, ticks=False, labelAngle=0, labelLimit=160)),
                 text="shown:N")
-        .properties(width=130 * len(configs), height=22 * len(metrics), title="The panel's table at these settings")
+        .properties(width=min(120 * len(configs), TEXT_WIDTH_PX - 240), height=22 * len(metrics),
+                    title="The panel's table at these settings")
     )
 
 
@@ -254,7 +255,7 @@ def panel_twin(name: str, run: Callable[..., pd.DataFrame], controls: Sequence[C
         raise ValueError(f"bars={missing} are not rows of the table; expected some of {metrics}")
     prefix = name.replace("-", "_")
     where = _filter(controls, prefix)
-    width = max(40 * len(configs), (TEXT_WIDTH_PX - 95 * len(bars)) // len(bars))
+    width = max(36 * len(configs), (TEXT_WIDTH_PX - 80 * len(bars)) // len(bars))
     panels = []
     for metric in bars:
         peak = data.loc[data["metric"] == metric, "num"].astype(float).max()
@@ -282,10 +283,14 @@ def _value_range(control: Control) -> str:
 def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, y_title: str,
                series: str, controls: Sequence[Control], what: str, colour_by: str = "platform",
                x_scale: str = "linear", y_format: str = ",", band: tuple[str, str] | None = None,
-               reference: str | None = None, reference_title: str = "", y_zero: bool = True) -> Twin:
+               reference: str | None = None, reference_title: str = "", y_domain: str = "fixed") -> Twin:
     """An explorable line figure over a chapter's sweep: `y` against `x`, one line per `series`, for the
     rows the controls select (each control names a column of `table`). `band=(low, high)` columns draw an
-    interval around each point; `reference` a column drawn as a grey dashed line (e.g. the theory)."""
+    interval around each point; `reference` a column drawn as a grey dashed line (e.g. the theory).
+    y_domain "fixed": from zero to the largest value of the whole table, so a move shows growth as growth;
+    "auto": from zero to what the selected rows need (for a control that switches between metrics)."""
+    if y_domain not in ("fixed", "auto"):
+        raise ValueError(f"y_domain={y_domain!r} is not allowed; expected 'fixed' or 'auto'")
     table = table.copy()
     missing = [c for c in [x, y, series, colour_by, *(c.name for c in controls)] if c not in table.columns]
     if missing:
@@ -294,16 +299,19 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
         table["platform"] = [PLATFORM_LABELS.get(p, p) for p in table["platform"]]
     prefix = name.replace("-", "_")
     where = _filter(controls, prefix)
-    scale = alt.Scale(type=x_scale, nice=False)
     series_order = list(dict.fromkeys(table[series]))
-    xe = alt.X(f"{x}:Q", title=x_title, scale=scale)
+    xe = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type=x_scale, nice=False))
     peak = float(pd.concat([table[y]] + ([table[band[1]]] if band else [])
                            + ([table[reference]] if reference else [])).max())
-    ye = alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(domain=[0, peak * 1.05] if y_zero else None, zero=y_zero),
-               axis=alt.Axis(format=y_format))
-    colour = alt.Color(f"{colour_by}:N", title=None,
-                       scale=(alt.Scale(domain=PLATFORM_DOMAIN, range=PLATFORM_RANGE) if colour_by == "platform"
-                              else alt.Scale(scheme="dark2")),
+    ye = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format),
+               scale=alt.Scale(domain=[0, peak * 1.05]) if y_domain == "fixed" else alt.Scale(zero=True))
+    if colour_by == "platform":     # each series in its platform's colour, the legend naming the series
+        platform_of = dict(zip(table[series], table["platform"]))
+        scale = alt.Scale(domain=series_order,
+                          range=[PLATFORM_RANGE[PLATFORM_DOMAIN.index(platform_of[s])] for s in series_order])
+    else:
+        scale = alt.Scale(domain=series_order, scheme="dark2")
+    colour = alt.Color(f"{series}:N", title=None, scale=scale,
                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=420))
     base = alt.Chart().transform_filter(where)
     tooltip = [alt.Tooltip(f"{series}:N", title="series"), alt.Tooltip(f"{x}:Q", title=x_title),
@@ -319,10 +327,12 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
         layers.append(base.mark_line(color="#888888", strokeDash=[2, 2]).encode(
             x=xe, y=alt.Y(f"{reference}:Q"), detail=f"{series}:N",
             tooltip=[alt.Tooltip(f"{reference}:Q", title=reference_title, format=y_format)]))
-    chart = (alt.layer(*layers, data=table).properties(width=560, height=300)
+    metric = next((c for c in controls if c.name == "metric"), None)
+    titled = {"title": alt.TitleParams(text=alt.ExprRef(f"{prefix}_metric"))} if metric is not None else {}
+    chart = (alt.layer(*layers, data=table).properties(width=TEXT_WIDTH_PX - 80, height=300, **titled)
              .add_params(*(c.param(prefix) for c in controls)).configure(**_CONFIG))
     settings = ", ".join(f"{c.label} ({_value_range(c)})" for c in controls)
-    alt_text = (f"Interactive chart: {what}. {y_title} against {x_title}, one line per {series.replace('_', ' ')}"
+    alt_text = (f"Interactive chart: {what}. {y_title[:1].upper() + y_title[1:]} against {x_title}, one line per {series.replace('_', ' ')}"
                 + (f", with {reference_title} as a dashed grey line" if reference else "")
                 + f". Controls: {settings}.")
     return Twin(name, chart, alt_text, table)

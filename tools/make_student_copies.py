@@ -9,6 +9,7 @@ The labs in labs/ are authored with their solutions. Two kinds of cell carry the
   tagged `exercise` and `raises-exception` that says which exercise it is and raises NotImplementedError.
   If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
   so the scaffolding around it stays.
+Cells tagged `html-twin` (a chart for the HTML book, which has no kernel, and its text) are left out: a student has the live panel.
 Student copies have no stored outputs (students run them) and keep everything else; the labs' data files
 (labs/data/) are copied beside them (student/labs/data/), so the same relative paths work.
 The answer key of a lab (instructors/answers/<lab>.md) lists each Think! question with its answer and each
@@ -31,6 +32,8 @@ STUDENT_DIR = ROOT / "student" / "labs"
 ANSWERS_DIR = ROOT / "instructors" / "answers"
 
 SOLUTION_TAG = "solution"
+#: Cells of the HTML book only (a twin: a chart that moves without a kernel, and its text): a student has the live panel.
+BOOK_ONLY_TAG = "html-twin"
 EXERCISE_TAG = "exercise"
 RAISES_TAG = "raises-exception"
 EXERCISE_HEADING = re.compile(r"^\s*\*\*Exercise\s+(\d+\.\d+)\b", re.MULTILINE)
@@ -73,6 +76,8 @@ def student_copy(nb):
     student = copy.deepcopy(nb)
     cells = []
     for cell in student.cells:
+        if BOOK_ONLY_TAG in tags(cell):
+            continue
         if is_solution(cell):
             if cell.cell_type != "code":
                 continue
