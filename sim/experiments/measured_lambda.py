@@ -388,11 +388,11 @@ def experiments_display(table: pd.DataFrame, policy: str = POLICIES[0]) -> pd.Da
         "days": rows["simulated_days"].map("{:,.1f}".format),
         "P(cold) measured": [_plus_minus(m, e) for m, e in zip(rows["p_cold_measured"], rows["p_cold_measured_se"])],
         "P(cold) simulated": [_plus_minus(m, e) for m, e in zip(rows["p_cold_sim"], rows["p_cold_sim_se"])],
-        "error": rows["p_cold_rel_error"].map("{:.1%}".format),
+        "P(cold) error": rows["p_cold_rel_error"].map("{:.1%}".format),
         "alive measured": rows["mean_instances_measured"].map("{:.3f}".format),
         "alive simulated": [f"{m:.3f} ± {s:.3f}" for m, s in zip(rows["mean_instances_sim"],
                                                                   rows["mean_instances_sim_se"])],
-        "error ": rows["mean_instances_rel_error"].map("{:.1%}".format),
+        "alive error": rows["mean_instances_rel_error"].map("{:.1%}".format),
     }).reset_index(drop=True)
 
 
