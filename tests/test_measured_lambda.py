@@ -219,12 +219,22 @@ def test_measurements_load_as_published():
     assert measured["arrival_rate_per_s"].iloc[0] == 0.001863 and measured["p_cold_se"].iloc[-1] == 0.00008
 
 
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def test_bad_csv_row_is_refused_with_its_line_number(tmp_path):
     lines = DATA.read_text().splitlines()
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines[:3] + [lines[3].replace("0.14543", "n/a")] + lines[4:]) + "\n")
     with pytest.raises(ValueError, match="line 4: .*not a finite number"):
         ml.load_measurements(bad)
+    gap = tmp_path / "gap.csv"      # a blank line is skipped but still counted
+    gap.write_text("\n".join(lines[:2] + [""] + lines[2:3] + [lines[3].replace("0.14543", "n/a")]) + "\n")
+    with pytest.raises(ValueError, match="line 5: .*not a finite number"):
+        ml.load_measurements(gap)
+    assert len(ml.load_measurements(_write(tmp_path / "blank.csv", lines[:2] + [""] + lines[2:]))) == 20
     swapped = tmp_path / "swapped.csv"
     fields = lines[5].split(",")
     fields[1], fields[2] = fields[2], fields[1]

@@ -74,13 +74,14 @@ def load_measurements(path: str | Path = DATA_PATH) -> pd.DataFrame:
     if not path.exists():
         raise ValueError(f"path={str(path)!r} does not exist; expected the measurements CSV "
                          f"(default {DATA_PATH})")
-    table = pd.read_csv(path, dtype=str, skipinitialspace=True)
+    table = pd.read_csv(path, dtype=str, skipinitialspace=True, skip_blank_lines=False)
     if tuple(table.columns) != COLUMNS:
         raise ValueError(f"{path.name} has columns {list(table.columns)}; expected {list(COLUMNS)}")
+    line = pd.Series(np.arange(len(table)) + 2, index=table.index)   # line 1 is the header
+    table = table[table.notna().any(axis=1)]                          # blank lines, numbered but skipped
     if table.empty:
         raise ValueError(f"{path.name} has no rows; expected one row per experiment")
     numbers = table.apply(pd.to_numeric, errors="coerce")
-    line = pd.Series(np.arange(len(table)) + 2, index=table.index)   # line 1 is the header
     bad = ~np.isfinite(numbers).all(axis=1)
     if bad.any():
         k = bad.idxmax()
