@@ -65,7 +65,7 @@ def test_a_first_line_that_parses_as_data_is_data():
 def test_a_duration_column_gives_each_request_its_own_work():
     trace = read("t,ms\n2,30\n0,10\n1,20\n", duration_column="ms")
     assert trace.timestamps_s.tolist() == [0.0, 1.0, 2.0] and trace.duration_ms.tolist() == [10.0, 20.0, 30.0]
-    with pytest.raises(ValueError, match=r"line 3: duration 'x' is not allowed; expected a number of ms >= 0"):
+    with pytest.raises(ValueError, match=r"line 3: duration 'x' is not allowed; expected a number >= 0"):
         read("t,ms\n2,30\n0,x\n", duration_column="ms")
 
 
