@@ -226,3 +226,36 @@ def test_verdict_shows_the_window_and_warns_when_a_short_one_is_projected_to_a_m
         "The month is projected from 0.5 hours of traffic (x1,440): they must be typical of the whole month.")
     day = capstone.verdict(capstone.workload_from_csv("0\n60\n120\n", duration_s=86_400.0))
     assert "projected from" not in capstone.verdict_text(day)
+
+
+# ---------------------------------------------------------------- any format, each request's own duration
+def test_the_panel_reads_any_format_and_shows_what_it_read():
+    panel = PANELS["capstone"]()
+    panel.controls["pasted"].value = (ROOT / "tests" / "data" / "nginx_request_time.log").read_text()
+    assert panel.status == "ok" and panel.table().loc["requests"].tolist() == [3, 3, 3]
+    summary = lab.run_with_summary(pasted=panel.controls["pasted"].value)["summary"]
+    assert summary["format"].startswith("an Apache/Nginx access log") and summary["requests read"] == "3"
+    assert lab.run_with_summary()["summary"] is None                      # a shape: nothing read
+
+
+def test_the_panel_replays_each_requests_duration_unless_told_not_to():
+    text = (ROOT / "tests" / "data" / "lambda_logs.txt").read_text()
+    assert lab.expected_requests("steady", 1.0, 10.0, pasted=text) == 2.0      # REPORT lines, not log lines
+    own = lab.run(pasted=text)
+    # On a full vCPU (Lambda MI) the CPU tenth of each logged duration runs 1,769 / 1,024 times faster than it did.
+    on_full_vcpu = np.median([102.25, 27.55]) * (0.9 + 0.1 * 1024 / 1769)
+    assert own.loc["p50 latency (ms)", "Lambda MI"] == pytest.approx(on_full_vcpu, abs=0.1)
+    single = lab.run(pasted=text, per_request=False, cpu_ms=20.0, io_ms=180.0)
+    assert not own.loc["p50 latency (ms)"].equals(single.loc["p50 latency (ms)"])
+    panel = PANELS["capstone"]()
+    panel.controls["pasted"].value = text
+    panel.controls["format"].value = "alb"
+    assert panel.status == "invalid" and "field type" in panel.message
+
+
+def test_a_lambda_trace_runs_lambda_at_its_logged_memory():
+    trace = capstone.read_traffic(ROOT / "tests" / "data" / "lambda_logs.txt")
+    configs = capstone.configs_for_trace(trace)
+    assert [c.memory_mb for c in configs if c.platform == "lambda"] == [1024]
+    assert configs[1:] == capstone.CONFIGS[1:]
+    assert capstone.configs_for_trace(capstone.read_traffic("0\n1\n")) == capstone.CONFIGS

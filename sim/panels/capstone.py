@@ -1,26 +1,31 @@
-"""Capstone panel: your traffic (a shape from the menu, pasted timestamps or an uploaded CSV) on all three
-platforms, with the verdict table and a bar chart of monthly cost and p99.
+"""Capstone panel: your traffic (a shape from the menu, or pasted or uploaded text in any format sim.traffic
+reads: timestamps, access logs, load balancer and platform logs, counts per interval) on all three platforms,
+with the verdict table, a bar chart of monthly cost and p99, and the summary of what was read.
 
 Without widgets: `run(**DEFAULTS)` returns the verdict table (sim.experiments.capstone.verdict).
-Timestamps take precedence over the menu: an uploaded file first, then pasted text, else the shape.
+A file takes precedence over the menu: an uploaded file first, then pasted text, else the shape. With a file
+whose lines carry each request's duration, `per_request` replays those (split by `cpu_share`) instead of the
+CPU and I/O sliders' exponential times.
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 
 import ipywidgets
 import numpy as np
+from IPython.display import display
 from matplotlib.figure import Figure
 
-from .. import widgets
-from ..arrivals import Replay, is_timestamp
+from .. import traffic, widgets
 from ..experiments import capstone
+from ..traffic.timestamps import is_timestamp
+from ..workload import CPU_SHARE
 from ..plotting import platform_colour
 from ._common import PANEL_MAX_REQUESTS, check_configs, figure
 
 DEFAULTS = {"shape": "bursts", "mean_rate_per_s": 2.0, "duration_min": 30.0, "cpu_ms": 20.0, "io_ms": 180.0,
-            "pasted": "", "upload": ()}
+            "pasted": "", "upload": (), "format": "auto", "per_request": True, "cpu_share": CPU_SHARE}
+FORMAT_OPTIONS = [("detect", "auto")] + [(f"{name}: {f.label}", name) for name, f in traffic.FORMATS.items()]
 
 
 def uploaded_text(upload) -> str:
@@ -32,15 +37,22 @@ def uploaded_text(upload) -> str:
     return bytes(content).decode("utf-8-sig")
 
 
+def read(text: str, format: str = "auto", max_requests: int = PANEL_MAX_REQUESTS):
+    """The trace in pasted or uploaded text (sim.experiments.capstone.read_traffic)."""
+    return capstone.read_traffic(text, format=format, max_requests=max_requests)
+
+
 def workload(shape: str, mean_rate_per_s: float, duration_min: float, cpu_ms: float, io_ms: float,
-             pasted: str = "", upload=(), max_requests: int = PANEL_MAX_REQUESTS):
-    """The workload the settings describe: uploaded or pasted timestamps if any (the window then says how long
-    the export covers, at least up to its last timestamp), else the chosen shape."""
+             pasted: str = "", upload=(), format: str = "auto", per_request: bool = True,
+             cpu_share: float = CPU_SHARE, max_requests: int = PANEL_MAX_REQUESTS, trace=None):
+    """The workload the settings describe: an uploaded or pasted file if any (the window then says how long the
+    export covers, at least up to its last arrival), else the chosen shape."""
     text = uploaded_text(upload) or pasted.strip()
     if text:
-        replay = Replay.from_csv(text)
-        return capstone.replay_workload(replay, cpu_ms=cpu_ms, io_ms=io_ms, max_requests=max_requests,
-                                        duration_s=max(duration_min * 60.0, replay.natural_duration_s))
+        trace = trace if trace is not None else read(text, format, max_requests)
+        return capstone.workload_from_trace(
+            trace, cpu_ms=cpu_ms, io_ms=io_ms, per_request=per_request, cpu_share=cpu_share,
+            max_requests=max_requests, duration_s=max(duration_min * 60.0, trace.replay().natural_duration_s))
     return capstone.shape_workload(shape, mean_rate_per_s, duration_s=duration_min * 60.0, cpu_ms=cpu_ms,
                                    io_ms=io_ms, max_requests=max_requests)
 
@@ -48,20 +60,47 @@ def workload(shape: str, mean_rate_per_s: float, duration_min: float, cpu_ms: fl
 def run(configs: Sequence = capstone.CONFIGS, seed: int = capstone.SEED, max_requests: int = PANEL_MAX_REQUESTS,
         **settings):
     """The verdict table at these settings (DEFAULTS for any left out)."""
+    return run_with_summary(configs, seed, max_requests, **settings)["verdict"]
+
+
+def run_with_summary(configs: Sequence = capstone.CONFIGS, seed: int = capstone.SEED,
+                     max_requests: int = PANEL_MAX_REQUESTS, **settings) -> dict:
+    """The verdict table and, for a file, the summary of what was read (None for a shape). With Lambda REPORT
+    lines, Lambda runs at their Memory Size."""
     values = {**DEFAULTS, **settings}
-    return capstone.verdict(workload(**values, max_requests=max_requests), check_configs(configs), seed=seed)
+    text = uploaded_text(values["upload"]) or values["pasted"].strip()
+    trace = read(text, values["format"], max_requests) if text else None
+    configs = check_configs(configs)
+    if trace is not None:
+        configs = capstone.configs_for_trace(trace, configs)
+    table = capstone.verdict(workload(**values, max_requests=max_requests, trace=trace), configs, seed=seed)
+    return {"verdict": table, "summary": None if trace is None else traffic.summary(trace)}
 
 
 def expected_requests(shape: str, mean_rate_per_s: float, duration_min: float, pasted: str = "", upload=(),
-                      **_ignored) -> float:
-    """Requests the settings send to each platform (timestamps: one per non-empty line)."""
+                      format: str = "auto", **_ignored) -> float:
+    """Requests the settings send to each platform (timestamps: one per non-empty line but a header; other
+    formats: the requests read)."""
     text = uploaded_text(upload) or pasted.strip()
     if text:
+        name = traffic.detect(text) if format == "auto" else format
         lines = [line for line in text.splitlines() if line.strip()]
-        header = not is_timestamp(next(csv.reader(lines[:1]))[0].strip())   # Replay.from_csv skips a header
+        if name != "timestamps":
+            if len(lines) > capstone.LINES_PER_REQUEST * PANEL_MAX_REQUESTS:
+                return float(len(lines))
+            return float(len(read(text, name, capstone.MAX_REQUESTS)))
+        first = traffic.timestamps.cells(lines[0]).iloc[0, 0]
+        header = not is_timestamp(str(first).strip())   # a header is not a request
         return float(len(lines) - header)
     arrivals = capstone.shape_arrivals(shape, mean_rate_per_s, duration_min * 60.0)
     return arrivals.expected_count(duration_min * 60.0)
+
+
+def show(result: dict, configs: Sequence = capstone.CONFIGS) -> Figure:
+    """The figure of a run, after the summary of what was read (for a file)."""
+    if result["summary"] is not None:
+        display(result["summary"].to_frame())
+    return plot_verdict(result["verdict"], configs)
 
 
 def plot_verdict(table, configs: Sequence = capstone.CONFIGS) -> Figure:
@@ -97,12 +136,18 @@ def panel(configs: Sequence = capstone.CONFIGS, max_requests: int = PANEL_MAX_RE
         "io_ms": widgets.slider("I/O wait per request (ms)", DEFAULTS["io_ms"], 1.0, 2000.0, 1.0,
                                 readout_format=".0f"),
         "pasted": ipywidgets.Textarea(value="", placeholder="or paste timestamps, one per line "
-                                      "(seconds or ISO 8601; a header line is fine)",
+                                      "(seconds or ISO 8601; a header line is fine), or log lines",
                                       description="timestamps", continuous_update=False,
                                       layout={"width": "420px", "height": "80px"}),
-        "upload": ipywidgets.FileUpload(accept=".csv,.txt", multiple=False, description="upload a CSV"),
+        "upload": ipywidgets.FileUpload(accept=".csv,.txt,.log,.json,.jsonl", multiple=False,
+                                        description="upload a file"),
+        "format": widgets.choice("file format", FORMAT_OPTIONS, DEFAULTS["format"]),
+        "per_request": ipywidgets.Checkbox(value=DEFAULTS["per_request"],
+                                           description="each request's own duration (when the file has one)"),
+        "cpu_share": widgets.slider("CPU share of a logged duration", DEFAULTS["cpu_share"], 0.0, 1.0, 0.05),
     }
     return widgets.Panel(
-        lambda **values: run(configs=configs, max_requests=max_requests, **values),
-        lambda table: plot_verdict(table, configs), table=lambda table: table, expected_requests=expected_requests, max_requests=max_requests,
+        lambda **values: run_with_summary(configs=configs, max_requests=max_requests, **values),
+        lambda result: show(result, configs), table=lambda result: result["verdict"],
+        expected_requests=expected_requests, max_requests=max_requests,
         cap_hint="lower the rate or the window, or use fewer timestamps", **controls)
