@@ -85,7 +85,7 @@ def decision_twin(cells: pd.DataFrame) -> Twin:
     controls = [Control("request", "request", kinds, kinds[0], kind="radio"),
                 Control("metric", "show", tuple(metrics.values()), metrics["cost_ratio"], kind="radio")]
     return sweep_twin("ch4-map", long, x="rate_per_hour", x_title="mean requests per hour", y="value",
-                      y_title="ratio (above 1: Lambda better)", series="traffic", colour_by="traffic",
+                      y_title="ratio (above 1, Lambda is better)", series="traffic", colour_by="traffic",
                       controls=controls, x_scale="log", y_domain="auto", reference="break_even",
                       reference_title="break-even (1)",
                       what="the decision map: where Lambda or Cloud Run is cheaper or faster, by rate and burstiness")

@@ -80,7 +80,7 @@ class Control:
             raise ValueError(f"kind={self.kind!r} is not allowed; expected 'slider', 'radio', 'select' or 'checkbox'")
         if self.default not in values:
             raise ValueError(f"default={self.default!r} of {self.name} is not among its values {values}")
-        if self.kind == "checkbox" and set(values) != {False, True}:
+        if self.kind == "checkbox" and (values != (False, True) or not all(isinstance(v, bool) for v in values)):
             raise ValueError(f"values={values!r} of checkbox {self.name} must be (False, True)")
         if self.kind == "slider":
             if len(values) < 5:
@@ -212,19 +212,23 @@ def long_table(results: Sequence[tuple[dict, pd.DataFrame]], platforms: Mapping[
     return pd.DataFrame(rows)
 
 
-def _bar_chart(metric: str, domain_max: float, configs: list[str], where: str, width: int) -> alt.Chart:
+def _bar_chart(metric: str, domain_max: float, configs: list[str], where: str, width: int, name: str) -> alt.Chart:
     base = alt.Chart().transform_filter(where).transform_filter(alt.datum.metric == metric)
     x = alt.X("config:N", sort=configs, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140))
     y = alt.Y("num:Q", title=None, scale=alt.Scale(domain=[0, domain_max], nice=False))
     bars = base.mark_bar().encode(
         x=x, y=y, color=alt.Color("platform:N", scale=alt.Scale(domain=PLATFORM_DOMAIN, range=PLATFORM_RANGE),
                                   legend=None),
-        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("num:Q", title=metric, format=",")])
+        tooltip=[alt.Tooltip("config:N"), alt.Tooltip("num:Q", title=metric, format=",")]).properties(name=name)
     labels = base.mark_text(dy=-6, baseline="bottom").encode(x=x, y=y, text=alt.Text("num:Q", format=","))
     return alt.layer(bars, labels).properties(title=metric, width=width, height=150)
 
 
-def _table_chart(metrics: list[str], configs: list[str], where: str) -> alt.Chart:
+#: Mark names a browser test finds the drawn marks by: `<prefix>_bars`, `<prefix>_table`, `<prefix>_points`.
+BARS, TABLE, POINTS = "bars", "table", "points"
+
+
+def _table_chart(metrics: list[str], configs: list[str], where: str, name: str) -> alt.Chart:
     return (
         alt.Chart().transform_filter(where)
         .transform_calculate(shown="datum.num != null ? format(datum.num, ',') : datum.txt")
@@ -235,7 +239,7 @@ def _table_chart(metrics: list[str], configs: list[str], where: str) -> alt.Char
                         axis=alt.Axis(orient="top", domain=False, ticks=False, labelAngle=0, labelLimit=160)),
                 text="shown:N")
         .properties(width=min(120 * len(configs), TEXT_WIDTH_PX - 240), height=22 * len(metrics),
-                    title="The panel's table at these settings")
+                    title="The panel's table at these settings", name=name)
     )
 
 
@@ -259,8 +263,9 @@ def panel_twin(name: str, run: Callable[..., pd.DataFrame], controls: Sequence[C
     panels = []
     for metric in bars:
         peak = data.loc[data["metric"] == metric, "num"].astype(float).max()
-        panels.append(_bar_chart(metric, float(peak) * 1.15 if peak > 0 else 1.0, configs, where, width))
-    chart = (alt.vconcat(alt.hconcat(*panels), _table_chart(metrics, configs, where), data=data)
+        panels.append(_bar_chart(metric, float(peak) * 1.15 if peak > 0 else 1.0, configs, where, width,
+                                 f"{prefix}_{BARS}_{len(panels)}"))
+    chart = (alt.vconcat(alt.hconcat(*panels), _table_chart(metrics, configs, where, f"{prefix}_{TABLE}"), data=data)
              .add_params(*(c.param(prefix) for c in controls))
              .configure(**_CONFIG))
     settings = ", ".join(f"{c.label} ({_value_range(c)})" for c in controls)
@@ -316,10 +321,12 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
     base = alt.Chart().transform_filter(where)
     tooltip = [alt.Tooltip(f"{series}:N", title="series"), alt.Tooltip(f"{x}:Q", title=x_title),
                alt.Tooltip(f"{y}:Q", title=y_title, format=y_format)]
-    layers = [base.mark_line(point=True, strokeWidth=2).encode(
+    layers = [base.mark_line(strokeWidth=2).encode(
         x=xe, y=ye, color=colour, detail=f"{series}:N", strokeDash=alt.StrokeDash(f"{series}:N", legend=None,
-                                                                                   sort=series_order),
-        tooltip=tooltip)]
+                                                                                   sort=series_order)),
+              base.mark_point(filled=True, size=40).encode(   # the axis's format off: its values readable exactly
+                  x=xe, y=alt.Y(f"{y}:Q", title=y_title, axis=None), color=colour, tooltip=tooltip)
+              .properties(name=f"{prefix}_{POINTS}")]
     if band:
         layers.insert(0, base.mark_errorbar(ticks=True).encode(
             x=xe, y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q", color=colour, detail=f"{series}:N"))

@@ -245,3 +245,213 @@ def test_index_redirects_to_the_root_page(visit):
     response = visit.open("index.html")
     assert response is not None and response.status == 200
     visit.page.wait_for_url(re.compile(rf"/{re.escape(PAGES[0].html)}$"), timeout=10_000)
+
+
+# ---------------------------------------------------------------- HTML twins: charts that move without a kernel
+TWIN_PAGES = [p for p in PAGES if p.source.suffix == ".ipynb" and 'class=\\"twin\\"' in p.source.read_text(encoding="utf-8")]
+TWIN_BUDGET_GZIP_BYTES = 400_000
+
+READ_TWIN = """(el) => {
+    const marks = (name) => [...el.querySelectorAll(`g.role-mark.${name}_marks path, g.role-mark.${name}_marks text`)]
+        .map(m => m.getAttribute('aria-label')).filter(Boolean);
+    const groups = [...el.querySelectorAll('g.role-mark')].map(g => [...g.classList].find(c => c.endsWith('_marks')));
+    return {groups, marks: Object.fromEntries(groups.filter(Boolean).map(g => [g, marks(g.replace(/_marks$/, ''))]))};
+}"""
+READ_CONTROLS = """(box) => [...box.querySelectorAll('input, select')].map(i => ({
+    name: i.name, type: i.tagName === 'SELECT' ? 'select' : i.type, value: i.value, checked: i.checked,
+    min: i.min, max: i.max,
+    options: i.tagName === 'SELECT' ? [...i.options].map(o => o.value) : null}))"""
+
+
+def _aria(label: str) -> dict:
+    """'a: 1; b: x' -> {'a': '1', 'b': 'x'} (Vega's description of a mark)."""
+    return dict(part.split(": ", 1) for part in label.split("; "))
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _twin_spec(page, element: str) -> dict:
+    return json.loads(page.locator(f"#{element}-spec").text_content())
+
+
+def _point(spec: dict, controls: list[dict]) -> dict:
+    """The grid point the page's controls show: param name -> value (as in the data)."""
+    point = {}
+    for param in spec["params"]:
+        name, bind = param["name"], param["bind"]
+        inputs = [c for c in controls if c["name"] == name]
+        assert inputs, f"no input for {name}"
+        kind = bind["input"]
+        if kind == "range":
+            point[name] = float(inputs[0]["value"])
+        elif kind == "checkbox":
+            point[name] = bool(inputs[0]["checked"])
+        else:
+            chosen = [c["value"] for c in inputs if c["checked"]] if kind == "radio" else [inputs[0]["value"]]
+            (value,) = chosen
+            (point[name],) = [o for o in bind["options"] if str(o) == value or (
+                isinstance(o, (int, float)) and not isinstance(o, bool) and _is_float(value) and float(value) == o)]
+    return point
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rows_at(spec: dict, prefix: str, point: dict) -> list[dict]:
+    (rows,) = spec["datasets"].values()
+    field = {p["name"]: p["name"][len(prefix) + 1:] for p in spec["params"]}
+
+    def match(row):
+        for name, value in point.items():
+            got = row[field[name]]
+            if isinstance(value, bool) or isinstance(got, (str, bool)):
+                if got != value:
+                    return False
+            elif abs(got - value) > 1e-9 * max(1, abs(value)):
+                return False
+        return True
+    return [row for row in rows if match(row)]
+
+
+def _check_panel_marks(drawn: dict, prefix: str, rows: list[dict], where: str) -> None:
+    """The table's text marks and every bar show the rows of this point."""
+    expected = {(r["config"], r["metric"]): r for r in rows}
+    table = [_aria(label) for label in drawn[f"{prefix}_table_marks"]]
+    assert len(table) == len(expected), f"{where}: table shows {len(table)} cells, the point has {len(expected)}"
+    for cell in table:
+        row = expected[(cell["config"], cell["metric"])]
+        if row["num"] is None:
+            assert cell["shown"] == row["txt"], f"{where}: {cell} against {row}"
+        else:
+            assert _number(cell["shown"]) == pytest.approx(row["num"], rel=1e-9, abs=1e-12), f"{where}: {cell} against {row}"
+    bar_groups = [g for g in drawn if g.startswith(f"{prefix}_bars_")]
+    assert bar_groups, f"{where}: no bars drawn"
+    for group in bar_groups:
+        for label in drawn[group]:
+            bar = _aria(label)
+            (metric,) = set(bar) - {"config", "num", "platform"}
+            assert float(bar["num"]) == pytest.approx(expected[(bar["config"], metric)]["num"], rel=1e-9), \
+                f"{where}: bar {bar} against {expected[(bar['config'], metric)]}"
+
+
+def _check_sweep_marks(drawn: dict, spec: dict, prefix: str, rows: list[dict], where: str) -> None:
+    """Every point drawn is a row of this point, and every row is drawn."""
+    layer = next(layer for layer in spec["layer"] if layer.get("name") == f"{prefix}_points")
+    x, y = layer["encoding"]["x"], layer["encoding"]["y"]
+    series = layer["encoding"]["color"]["field"]
+    drawn_points = sorted((float(p[x["title"]].replace(",", "")), float(p[y["title"]].replace(",", "")), p["series"])
+                          for p in map(_aria, drawn[f"{prefix}_points_marks"]))
+    expected = sorted((float(r[x["field"]]), float(r[y["field"]]), r[series]) for r in rows)
+    assert len(drawn_points) == len(expected), f"{where}: {len(drawn_points)} points drawn, {len(expected)} expected"
+    for got, want in zip(drawn_points, expected):
+        assert got[2] == want[2] and got[0] == pytest.approx(want[0]) and got[1] == pytest.approx(want[1], rel=1e-9, abs=1e-12), \
+            f"{where}: drawn {got}, expected {want}"
+
+
+def _keys_for(control: dict, controls: list[dict]) -> str:
+    """The key that moves a control one step (back at its end)."""
+    if control["type"] == "range":
+        return "ArrowLeft" if float(control["value"]) >= float(control["max"]) else "ArrowRight"
+    if control["type"] == "select":
+        return "ArrowUp" if control["value"] == control["options"][-1] else "ArrowDown"
+    if control["type"] == "checkbox":
+        return "Space"
+    return "ArrowRight"     # radio: the next option (wrapping round)
+
+
+@pytest.mark.parametrize("page", TWIN_PAGES, ids=str)
+def test_every_twin_control_moves_its_marks_to_the_precomputed_values(visit, page: Page):
+    visit.open(page.html)
+    figures = visit.page.locator("figure.twin")
+    count = figures.count()
+    assert count, f"{page.html}: no twin on the page"
+    visit.page.wait_for_function(f"document.querySelectorAll('[data-twin-ready]').length === {count}", timeout=20_000)
+    for k in range(count):
+        chart = figures.nth(k).locator(".twin-chart")
+        element = chart.get_attribute("id")
+        prefix = element[len("twin-"):].replace("-", "_")
+        spec = _twin_spec(visit.page, element)
+        box = visit.page.locator(f"#{element}-controls")
+        kind = "panel" if f"{prefix}_table" in json.dumps(spec) else "sweep"
+        changed = 0
+        names = [p["name"] for p in spec["params"]]
+        for name in names + names:           # each control twice: one step, then another
+            controls = box.evaluate(READ_CONTROLS)
+            before = chart.evaluate(READ_TWIN)["marks"]
+            control = next(c for c in controls if c["name"] == name and (c["type"] != "radio" or c["checked"]))
+            target = box.locator(f'[name="{name}"]' + (":checked" if control["type"] == "radio" else "")).first
+            target.focus()
+            visit.page.keyboard.press(_keys_for(control, controls))
+            point = _point(spec, box.evaluate(READ_CONTROLS))
+            where = f"{page.html} {element} after moving {name} to {point}"
+            rows = _rows_at(spec, prefix, point)
+            assert rows, f"{where}: the point is not in the grid"
+            deadline_ms = 5_000
+            for _ in range(deadline_ms // 100):
+                drawn = chart.evaluate(READ_TWIN)["marks"]
+                try:
+                    if kind == "panel":
+                        _check_panel_marks(drawn, prefix, rows, where)
+                    else:
+                        _check_sweep_marks(drawn, spec, prefix, rows, where)
+                    break
+                except (AssertionError, KeyError):
+                    visit.page.wait_for_timeout(100)
+            else:
+                if kind == "panel":
+                    _check_panel_marks(drawn, prefix, rows, where)
+                else:
+                    _check_sweep_marks(drawn, spec, prefix, rows, where)
+            changed += drawn != before
+        assert changed >= len(names), f"{page.html} {element}: the marks changed on only {changed} of {2 * len(names)} moves"
+    assert not visit.external, f"{page.html}: requests to outside hosts: {visit.external}"
+    assert not visit.console_errors, f"{page.html}: unexpected console errors: {visit.console_errors}"
+
+
+def _gzip_size(data: bytes) -> int:
+    import gzip
+    return len(gzip.compress(data, compresslevel=9))
+
+
+@pytest.mark.parametrize("page", TWIN_PAGES, ids=str)
+def test_twins_add_at_most_400_kb_gzip_to_a_page(book_html, page: Page):
+    html = (book_html / page.html).read_text(encoding="utf-8")
+    specs = re.findall(r'<script type="application/json" id="twin-[a-z0-9-]+-spec">.*?</script>', html, re.DOTALL)
+    assert specs, f"{page.html}: no twin data in the built page"
+    scripts = re.findall(r'src="([^"]*_static/twins/[^"?]+)', html) + re.findall(r'href="([^"]*_static/twins/[^"?]+)', html)
+    assert len(scripts) == 4, f"{page.html}: expected vega, vega-lite, vega-embed and the CSS, found {scripts}"
+    added = _gzip_size("".join(specs).encode()) + sum(
+        _gzip_size((book_html / page.html).parent.joinpath(src).resolve().read_bytes()) for src in scripts)
+    assert added <= TWIN_BUDGET_GZIP_BYTES, f"{page.html}: twins add {added:,} bytes gzip"
+
+
+def test_pages_without_a_twin_load_no_vega(book_html):
+    for page in PAGES:
+        if page in TWIN_PAGES:
+            continue
+        assert "_static/twins/" not in (book_html / page.html).read_text(encoding="utf-8"), page.html
+
+
+def test_a_twin_without_vega_shows_its_note_and_logs_no_error(browser):
+    """Where the page has no Vega (JupyterLab running a trusted cell), the twin keeps its one-line note."""
+    from sim.chapter_twins import keepalive_grid
+    from sim.twins import Control, sweep_twin
+    grid = keepalive_grid(keep_alives_s=(120.0, 240.0), mean_gaps_s=(60.0, 600.0))
+    twin = sweep_twin("bare", grid, x="mean_gap_s", x_title="gap", y="cold_share", y_title="cold share",
+                      series="series", controls=[Control("keep_alive_s", "T", (120.0, 240.0), 120.0, kind="radio")],
+                      what="a test")
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_content(f"<html><body>{twin._repr_html_()}</body></html>")
+    assert page.locator(".twin-fallback").is_visible()
+    assert not errors
+    page.close()
