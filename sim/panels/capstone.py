@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import ipywidgets
 import numpy as np
-from IPython.display import display
 from matplotlib.figure import Figure
 
 from .. import traffic, widgets
@@ -74,7 +73,7 @@ def run_with_summary(configs: Sequence = capstone.CONFIGS, seed: int = capstone.
     if trace is not None:
         configs = capstone.configs_for_trace(trace, configs)
     table = capstone.verdict(workload(**values, max_requests=max_requests, trace=trace), configs, seed=seed)
-    return {"verdict": table, "summary": None if trace is None else traffic.summary(trace)}
+    return {"verdict": table, "summary": None if trace is None else traffic.summary_text(trace)}
 
 
 def expected_requests(shape: str, mean_rate_per_s: float, duration_min: float, pasted: str = "", upload=(),
@@ -99,7 +98,7 @@ def expected_requests(shape: str, mean_rate_per_s: float, duration_min: float, p
 def show(result: dict, configs: Sequence = capstone.CONFIGS) -> Figure:
     """The figure of a run, after the summary of what was read (for a file)."""
     if result["summary"] is not None:
-        display(result["summary"].to_frame())
+        print(result["summary"])
     return plot_verdict(result["verdict"], configs)
 
 

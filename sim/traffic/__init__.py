@@ -14,7 +14,7 @@ from typing import Callable
 from . import access_log, alb, azure_functions, cloud_logging, counts, lambda_report, timestamps
 from .detect import detect, other_format_message
 from .source import check_max_rows, read_text
-from .summary import TrafficWarning, summary, warn
+from .summary import TrafficWarning, summary, summary_text, warn
 from .trace import Trace, make_trace
 
 
@@ -71,4 +71,4 @@ def read(source, format: str = "auto", max_rows: int | None = None, **options) -
 
 
 __all__ = ["FORMATS", "Format", "Trace", "TrafficWarning", "detect", "make_trace", "other_format_message", "read",
-           "read_text", "summary"]
+           "read_text", "summary", "summary_text"]

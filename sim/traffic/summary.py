@@ -96,3 +96,10 @@ def warn(trace: Trace) -> Trace:
     for text in trace.warnings:
         warnings.warn(text, TrafficWarning, stacklevel=3)
     return trace
+
+
+def summary_text(trace: Trace) -> str:
+    """The summary as aligned lines of text, nothing cut short (for printing)."""
+    rows = summary(trace)
+    width = max(map(len, rows.index))
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows.items())
