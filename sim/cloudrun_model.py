@@ -6,12 +6,13 @@ a free slot; with none, it waits in a pending queue while an instance starts, an
 `pending_timeout_s` or the service's average start-up time, whichever is longer. An autoscaler
 re-evaluated every `autoscale_period_s` keeps average concurrency and CPU use over the last
 `autoscale_window_s` near their targets (60%): it starts instances, or moves surplus ones to standby,
-where an instance idle for `idle_timeout_s` is retired.
+where an instance idle for `idle_timeout_s` is retired. While the service is idle, its window shows
+nothing used and the autoscaler would change nothing, its ticks are skipped (sim.shared_cpu.SharedCpuFleet).
 
-Events are SimPy Timeouts with callbacks, each carrying what it is about as its value. The router
-(sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in flight,
-so routing a request costs O(log instances) instead of a scan of them all. The request's life on an
-instance is sim.shared_cpu's, shared with Lambda Managed Instances: SharedCpuInstance runs its CPU
+Events are sim.shared_cpu.Call events with callbacks, each carrying what it is about as its value. The
+router (sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in
+flight, so routing a request costs O(log instances) instead of a scan of them all. The request's life on
+an instance is sim.shared_cpu's, shared with Lambda Managed Instances: SharedCpuInstance runs its CPU
 phase and I/O wait (one event for both while it has a vCPU to itself), SharedCpuFleet records its
 start and end.
 """
@@ -21,11 +22,10 @@ import math
 from collections import deque
 
 import numpy as np
-import simpy
 
 from .coldstart import cloud_run_startup_distribution
 from .config import CloudRunConfig
-from .shared_cpu import SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
+from .shared_cpu import Call, SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
 from .workload import Draws
 
 
@@ -61,6 +61,7 @@ class CloudRunModel(SharedCpuFleet):
         # Per instance, the demand and the busy vCPUs the autoscaler aims at.
         self.target_demand = config.target_concurrency_utilization * config.max_concurrency
         self.target_cpu = config.target_cpu_utilization * config.vcpu
+        self.begin = self.ledger.begin
 
     # -- the run (SharedCpuFleet.run) -----------------------------------------------------------
     def _start_fleet(self) -> None:
@@ -74,15 +75,21 @@ class CloudRunModel(SharedCpuFleet):
         self.demand += change
 
     # -- arrivals and routing -----------------------------------------------------------------
-    def _arrive(self, event: simpy.Timeout) -> None:
-        i = event.value
-        now = self.env.now
-        if i + 1 < self.n:   # the next arrival
-            self.env.timeout(self.arrival_s[i + 1] - now, i + 1).callbacks.append(self._arrive)
+    def _arrive(self, event: Call) -> None:
+        i, now = self._arrival(event)
         # A queued message waits behind those already pending (first come, first served).
-        instance = None if (self.queue_mode and self.pending_count) else self._pick()
-        if instance is not None:
-            self._place(i, instance, now)
+        if self.queue_mode and self.pending_count:
+            instance = None
+        else:
+            instance = self.router.pick()
+            if instance is None and self.standby:
+                instance = self._pick_standby()
+        if instance is not None:   # _place, inlined: the common case
+            self.demand_area += self.demand * (now - self.meter_at_s)
+            self.meter_at_s = now
+            self.demand += 1
+            self.begin(i, instance.instance_id, now)
+            instance.run(i, self.cpu_s[i], self.io_s[i], now)
             return
         if not self.queue_mode and self.pending_timeout_s == 0:
             self._add_capacity_for(1)
@@ -97,12 +104,8 @@ class CloudRunModel(SharedCpuFleet):
         if not self.queue_mode:   # after the start it may trigger: an instance ready at the deadline serves it
             self._at(now + self.pending_timeout_s, self._pending_timeout, i)
 
-    def _pick(self) -> SharedCpuInstance | None:
-        """The active instance with the fewest requests in flight (the earliest activated among equals)
-        if it has a free slot; else a standby one with a free slot, which is activated; else None."""
-        instance = self.router.pick()
-        if instance is not None:
-            return instance
+    def _pick_standby(self) -> SharedCpuInstance | None:
+        """No active instance has a free slot: a standby one with a free slot, activated; else None."""
         for instance in self.standby:
             if instance.has_free_slot:
                 self._activate(instance)
@@ -114,9 +117,15 @@ class CloudRunModel(SharedCpuFleet):
         self._start_request(i, instance, now, cold=cold, init_s=now - self.arrival_s[i] if cold else 0.0)
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:
-        now = self.env.now
-        self._add_demand(-1, now)
-        self._end_request(instance, i, now)
+        now = self.env._now
+        self.demand_area += self.demand * (now - self.meter_at_s)   # _add_demand(-1, now)
+        self.meter_at_s = now
+        self.demand -= 1
+        self.ledger.finish(i, now, self.request_timeout_s)          # _end_request
+        instance.in_flight -= 1
+        self.settled += 1
+        if self.settled == self.n:
+            self.done.succeed()
         if self.pending_count:
             nxt = self._next_pending(now)
             if nxt is not None:
@@ -124,7 +133,9 @@ class CloudRunModel(SharedCpuFleet):
                 return
         if instance.state == "active":
             self.router.track(instance)
-        if instance.in_flight == 0:
+            if instance.in_flight == 0:
+                instance.idle_epoch += 1   # _on_idle: an active instance is not retired
+        elif instance.in_flight == 0:
             self._on_idle(instance)
 
     # -- the pending queue --------------------------------------------------------------------
@@ -138,7 +149,7 @@ class CloudRunModel(SharedCpuFleet):
                 return i
         return None
 
-    def _pending_timeout(self, event: simpy.Timeout) -> None:
+    def _pending_timeout(self, event: Call) -> None:
         i = event.value
         if self.is_pending[i]:
             self.is_pending[i] = False
@@ -172,7 +183,7 @@ class CloudRunModel(SharedCpuFleet):
             self._at(now + startup_s, self._on_ready, instance)
         return instance
 
-    def _on_ready(self, event: simpy.Timeout) -> None:
+    def _on_ready(self, event: Call) -> None:
         self._ready(event.value)
 
     def _ready(self, instance: SharedCpuInstance) -> None:
@@ -208,20 +219,23 @@ class CloudRunModel(SharedCpuFleet):
             return
         self._at(self.env.now + self.config.idle_timeout_s, self._idle_expired, (instance, instance.idle_epoch))
 
-    def _idle_expired(self, event: simpy.Timeout) -> None:
+    def _idle_expired(self, event: Call) -> None:
         instance, epoch = event.value
         if instance.idle_epoch != epoch or instance.state != "standby" or instance.in_flight:
             return
+        if self.asleep:
+            self._wake(self.env.now)
         self.standby.remove(instance)
         instance.state = "retired"
         self.retired_cpu_s += instance.cpu_used_until(self.env.now)
         self.ledger.retired_s[instance.instance_id] = self.env.now
 
     # -- the autoscaler -----------------------------------------------------------------------
-    def _scale(self, _event: simpy.Timeout) -> None:
+    def _scale(self, _event: Call) -> None:
         cfg = self.config
-        now = self.env.now
-        self._add_demand(0, now)
+        now = self.env._now
+        self.demand_area += self.demand * (now - self.meter_at_s)   # _add_demand(0, now)
+        self.meter_at_s = now
         # vCPU-seconds used by all instances so far (the time integral of busy vCPUs)
         cpu_area = fleet_cpu_s(now, self.retired_cpu_s, self.active, self.standby)
         averages = self.window.update(now, (self.demand_area, cpu_area))
@@ -233,14 +247,22 @@ class CloudRunModel(SharedCpuFleet):
                       math.ceil(avg_cpu / self.target_cpu - 1e-9))
         desired = min(max(desired, cfg.min_instances), cfg.max_instances)
         have = len(self.active) + len(self.starting)
-        while have < desired and self.standby:
-            self._activate(max(self.standby, key=lambda s: s.in_flight))
-            have += 1
-        while have < desired and self._alive() < cfg.max_instances:
-            self._start_instance()
-            have += 1
+        if have < desired:
+            while have < desired and self.standby:
+                self._activate(max(self.standby, key=lambda s: s.in_flight))
+                have += 1
+            while have < desired and self._alive() < cfg.max_instances:
+                self._start_instance()
+                have += 1
         surplus = len(self.active) - max(desired, 1 if self.pending_count else 0)
         if surplus > 0:
             for instance in sorted(self.active, key=lambda s: s.in_flight)[:surplus]:
                 self._to_standby(instance)
         self._scale_again(now)
+
+    def _at_rest(self) -> bool:
+        """No request in flight or pending, no instance starting, a window with nothing used, and as many
+        active instances as a tick on that window asks for (min_instances; after this tick's moves, fewer
+        would need an instance on standby or starting)."""
+        return (not self.demand and not self.starting and len(self.active) == self.config.min_instances
+                and self.window.flat())

@@ -8,7 +8,8 @@ instance with the fewest requests in flight that has a free slot (sim.shared_cpu
 If every slot is full, a synchronous request is throttled at once (429): there is no cold start on the
 request path and no pending queue. A queue-fed message waits, first come first served, for a slot.
 
-The scaler. Every `scaler_period_s` it averages the fleet's busy vCPUs over the last `scaler_window_s`
+The scaler. Every `scaler_period_s` (skipped while the fleet is idle, its window shows nothing used and it
+would change nothing: sim.shared_cpu.SharedCpuFleet) it averages the fleet's busy vCPUs over the last `scaler_window_s`
 and asks for ceil(average / (target_cpu_utilization x vCPUs)) instances, clamped to
 [min_instances, max_instances]. It may grow the fleet only so that, at every time t, the number of
 instances alive (launching, serving or draining) is at most `scale_growth_factor` times the number
@@ -39,10 +40,8 @@ import bisect
 import math
 from collections import deque
 
-import simpy
-
 from .config import LambdaManagedInstancesConfig
-from .shared_cpu import SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
+from .shared_cpu import Call, SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
 from .workload import Draws
 
 #: Slack when looking back one growth window: a fleet-size change this close before t - window is
@@ -67,6 +66,7 @@ class LmiModel(SharedCpuFleet):
         self.size: list[int] = [config.min_instances]
         self.alive = 0
         self.last_growth_s = -math.inf
+        self.begin = self.ledger.begin
 
     # -- the run (SharedCpuFleet.run) -----------------------------------------------------------
     def _start_fleet(self) -> None:
@@ -74,15 +74,13 @@ class LmiModel(SharedCpuFleet):
             self._launch(provisioned=True, launch_s=0.0)
 
     # -- arrivals and routing -----------------------------------------------------------------
-    def _arrive(self, event: simpy.Timeout) -> None:
-        i = event.value
-        now = self.env.now
-        if i + 1 < self.n:   # the next arrival
-            self.env.timeout(self.arrival_s[i + 1] - now, i + 1).callbacks.append(self._arrive)
+    def _arrive(self, event: Call) -> None:
+        i, now = self._arrival(event)
         # A queued message waits behind those already waiting (first come, first served).
         instance = None if (self.queue_mode and self.pending) else self.router.pick()
-        if instance is not None:
-            self._start_request(i, instance, now)
+        if instance is not None:   # _start_request, inlined: the common case
+            self.begin(i, instance.instance_id, now)
+            instance.run(i, self.cpu_s[i], self.io_s[i], now)
         elif self.queue_mode:
             self.pending.append(i)
         else:
@@ -90,8 +88,12 @@ class LmiModel(SharedCpuFleet):
             self._settle()
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:
-        now = self.env.now
-        self._end_request(instance, i, now)
+        now = self.env._now
+        self.ledger.finish(i, now, self.request_timeout_s)   # _end_request, inlined
+        instance.in_flight -= 1
+        self.settled += 1
+        if self.settled == self.n:
+            self.done.succeed()
         if self.pending:   # the freed slot goes to the oldest waiting message (work-conserving)
             self._start_request(self.pending.popleft(), instance, now)
         elif instance.state == "active":
@@ -113,7 +115,7 @@ class LmiModel(SharedCpuFleet):
             self.launching.append(instance)
             self._at(now + launch_s, self._on_ready, instance)
 
-    def _on_ready(self, event: simpy.Timeout) -> None:
+    def _on_ready(self, event: Call) -> None:
         instance = event.value
         self.launching.remove(instance)
         self._ready(instance)
@@ -159,9 +161,9 @@ class LmiModel(SharedCpuFleet):
         return math.floor(self.config.scale_growth_factor * min(self.size[k:]) + 1e-9)
 
     # -- the scaler -----------------------------------------------------------------------------
-    def _scale(self, _event: simpy.Timeout) -> None:
+    def _scale(self, _event: Call) -> None:
         cfg = self.config
-        now = self.env.now
+        now = self.env._now
         cpu_area = fleet_cpu_s(now, self.retired_cpu_s, self.active, self.draining)
         averages = self.window.update(now, (cpu_area,))
         busy = averages[0] if averages is not None else sum(s.cpu_busy for s in self.active + self.draining)
@@ -185,3 +187,10 @@ class LmiModel(SharedCpuFleet):
             for instance in candidates[:surplus]:
                 self._drain(instance)
         self._scale_again(now)
+
+    def _at_rest(self) -> bool:
+        """No request in flight or waiting, no instance launching or draining, a window with nothing used,
+        and as many instances serving as a tick on that window asks for (min_instances)."""
+        if self.pending or self.launching or self.draining or len(self.active) != self.config.min_instances:
+            return False
+        return not any(instance.in_flight for instance in self.active) and self.window.flat()

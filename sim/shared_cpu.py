@@ -21,9 +21,14 @@ A new request that slows the others down needs no new timer: the pending one fir
 next. Only a new request that would finish before every pending timer adds one. So most changes of n
 cost no event, where rescheduling on every change would leave one stale event each.
 
+Events. Each is a `Call` on the SimPy environment's queue, scheduled as `Environment.schedule` schedules a
+Timeout (same time arithmetic, same order among equal times) and processed by `Environment.step` like
+one; it only carries its callbacks and its value, which makes it about half the cost of a Timeout.
+
 Cloud Run (sim.cloudrun_model) and Lambda Managed Instances (sim.lmi_model) both use this machinery,
 and the fleet pieces below it: `SharedCpuFleet` (a request's placement and end, with the client's
-timeout), `LeastLoadedRouter` (the active instance with the fewest requests in flight, from a lazy heap)
+timeout, and the autoscaler's ticks, which pause while they cannot change anything),
+`LeastLoadedRouter` (the active instance with the fewest requests in flight, from a lazy heap)
 and `WindowAverages` (averages over a sliding window, for the autoscalers' CPU meters).
 """
 from __future__ import annotations
@@ -32,12 +37,34 @@ import heapq
 from collections import deque
 
 import simpy
+from simpy.events import NORMAL
 
 from .ledger import Ledger, per_event_view
 from .workload import Draws
 
 #: Requests whose virtual finish is this close are finished together (floating-point slack, seconds).
 FINISH_SLACK_S = 1e-9
+
+_push = heapq.heappush
+
+
+class Call:
+    """An event that calls `callbacks` with itself when `Environment.step` reaches it; `value` says what
+    it is about. It holds what step() reads of a Timeout and nothing else (no environment, no delay)."""
+
+    __slots__ = ("callbacks", "value")
+    _ok = True   # step() checks that the event did not fail
+
+    def __init__(self, callbacks, value):
+        self.callbacks = callbacks   # a list step() iterates (shared between events), or () once cancelled
+        self.value = value
+
+
+def schedule(env: simpy.Environment, delay_s: float, callbacks, value) -> Call:
+    """Schedule a Call `delay_s` from now, exactly as `env.timeout(delay_s, value)` would be scheduled."""
+    event = Call(callbacks, value)
+    _push(env._queue, (env._now + delay_s, NORMAL, next(env._eid), event))
+    return event
 
 
 class SharedCpuInstance:
@@ -46,18 +73,20 @@ class SharedCpuInstance:
     `run(i, work_s, io_s, now)` runs request i; the instance calls `on_done(instance, i)` at its end.
     """
 
-    __slots__ = ("env", "instance_id", "vcpu", "capacity", "on_done",
+    __slots__ = ("env", "queue", "eids", "instance_id", "vcpu", "capacity", "on_done", "end_calls", "timer_calls",
                  "full_speed", "shared", "virtual_s", "updated_s", "cpu_used_s", "timers_s", "in_flight",
                  "state", "idle_epoch", "activation", "provisioned", "created_s")
 
     def __init__(self, env, instance_id: int, vcpu: float, capacity: int, on_done, *, provisioned: bool = False):
         self.env = env
+        self.queue, self.eids = env._queue, env._eid   # where `schedule` puts events
         self.instance_id = instance_id
         self.vcpu = vcpu
         self.capacity = capacity
         self.on_done = on_done      # called with (instance, request index) when a request ends
+        self.end_calls, self.timer_calls = [self._end], [self._on_timer]
         # Requests in their CPU phase: at most one of the two heaps is non-empty.
-        self.full_speed: list[tuple[float, int, float, simpy.Timeout]] = []   # (CPU end, i, I/O, end event)
+        self.full_speed: list[tuple[float, int, float, Call]] = []   # (CPU end, i, I/O, end event)
         self.shared: list[tuple[float, int, float]] = []   # (virtual finish, i, I/O), only while n > c
         self.virtual_s = 0.0
         self.updated_s = env.now
@@ -83,18 +112,33 @@ class SharedCpuInstance:
         """vCPU-seconds used from the start until `now_s` (no earlier than the last change)."""
         if self.shared:   # n > c: every vCPU busy until the next timer
             return self.cpu_used_s + self.vcpu * (now_s - self.updated_s)
-        return self.cpu_used_s + sum(min(end_s, now_s) - self.updated_s for end_s, *_ in self.full_speed)
+        full_speed = self.full_speed
+        if not full_speed:
+            return self.cpu_used_s + 0
+        if len(full_speed) == 1:   # the sum of one term, as sum() gives it
+            return self.cpu_used_s + (0 + (min(full_speed[0][0], now_s) - self.updated_s))
+        return self.cpu_used_s + sum(min(end_s, now_s) - self.updated_s for end_s, *_ in full_speed)
 
     def run(self, i: int, work_s: float, io_s: float, now: float) -> None:
         """Request i takes a slot at `now`: `work_s` vCPU-seconds of CPU, then `io_s` seconds of I/O wait."""
         self.in_flight += 1
-        self._advance(now)
+        full_speed = self.full_speed
+        if self.shared:
+            self._advance(now)
+        elif full_speed:   # _advance(now), inlined: drop the CPU phases that ended, meter the rest
+            updated_s = self.updated_s
+            while full_speed and full_speed[0][0] <= now:
+                self.cpu_used_s += heapq.heappop(full_speed)[0] - updated_s
+            self.cpu_used_s += len(full_speed) * (now - updated_s)
+            self.updated_s = now
+        else:
+            self.updated_s = now
         if work_s <= 0:
             self._wait_io(i, io_s)
-        elif self.shared or len(self.full_speed) + 1 > self.vcpu:
+        elif self.shared or len(full_speed) + 1 > self.vcpu:
             shared = self.shared
             entry = (self.virtual_s + work_s, i, io_s)
-            if self.full_speed:   # sharing starts: a timer for the first finish
+            if full_speed:   # sharing starts: a timer for the first finish
                 self._share(now)
                 heapq.heappush(shared, entry)
                 self._set_timer()
@@ -102,30 +146,32 @@ class SharedCpuInstance:
                 heapq.heappush(shared, entry)
                 if shared[0] is entry:   # it finishes first: the pending timer may be too late
                     self._set_timer()
-        else:
-            self._run_full_speed(i, work_s, io_s, now)
+        else:   # a vCPU to itself: its end (CPU, then I/O) is one event
+            end = Call(self.end_calls, i)
+            _push(self.queue, (self.env._now + (work_s + io_s), NORMAL, next(self.eids), end))
+            _push(full_speed, (now + work_s, i, io_s, end))
 
     def _run_full_speed(self, i: int, work_s: float, io_s: float, now: float) -> None:
         """Request i has `work_s` of CPU left and a vCPU to itself: schedule its end (CPU, then I/O)."""
-        end = self.env.timeout(work_s + io_s, i)
-        end.callbacks.append(self._end)
-        heapq.heappush(self.full_speed, (now + work_s, i, io_s, end))
+        end = Call(self.end_calls, i)
+        _push(self.queue, (self.env._now + (work_s + io_s), NORMAL, next(self.eids), end))
+        _push(self.full_speed, (now + work_s, i, io_s, end))
 
     def _share(self, now: float) -> None:
         """Enter the shared regime: the full-speed requests' end events no longer hold."""
         for cpu_end_s, i, io_s, end in self.full_speed:
-            end.callbacks.clear()
+            end.callbacks = ()
             heapq.heappush(self.shared, (self.virtual_s + (cpu_end_s - now), i, io_s))
         self.full_speed.clear()
 
     def _wait_io(self, i: int, io_s: float) -> None:
         """Request i's CPU phase is over: it ends after `io_s` of I/O wait (at once if none)."""
         if io_s > 0:
-            self.env.timeout(io_s, i).callbacks.append(self._end)
+            schedule(self.env, io_s, self.end_calls, i)
         else:
             self.on_done(self, i)
 
-    def _end(self, event: simpy.Timeout) -> None:
+    def _end(self, event: Call) -> None:
         self.on_done(self, event.value)
 
     def _advance(self, now: float) -> None:
@@ -151,7 +197,7 @@ class SharedCpuInstance:
         due_s = self.updated_s + delay_s
         if not self.timers_s or due_s < self.timers_s[-1]:
             self.timers_s.append(due_s)
-            self.env.timeout(delay_s).callbacks.append(self._on_timer)
+            schedule(self.env, delay_s, self.timer_calls, None)
 
     def _on_timer(self, event) -> None:
         """A timer fired (the earliest pending one): finish the shared requests that are done, if any."""
@@ -159,7 +205,7 @@ class SharedCpuInstance:
         shared = self.shared
         if not shared:
             return   # they finished at an earlier timer, or run at full speed now
-        now = event.env.now
+        now = self.env.now
         self._advance(now)
         slack_s = FINISH_SLACK_S + 1e-12 * self.virtual_s   # virtual time is never negative
         if shared[0][0] > self.virtual_s + slack_s:
@@ -191,7 +237,8 @@ class LeastLoadedRouter:
     request's end, requests placed without a pick) is followed by `track`, which pushes an exact entry.
     Entries that are no longer exact, or whose instance was deactivated (activation -1), are dropped
     when they reach the top. So routing costs O(log instances). Among equally loaded instances the
-    earliest activated wins.
+    earliest activated wins. With a single active instance there is nothing to choose: the heap is left
+    alone, and rebuilt with an exact entry per instance when a second one is activated.
     """
 
     __slots__ = ("instances", "active", "heap", "activations")
@@ -207,6 +254,10 @@ class LeastLoadedRouter:
 
         The caller places a request on the instance returned, so its entry is raised by one at once.
         """
+        active = self.active
+        if len(active) == 1:
+            instance = active[0]
+            return instance if instance.in_flight < instance.capacity else None
         heap = self.heap
         while heap:
             in_flight, activation, instance_id = heap[0]
@@ -222,18 +273,27 @@ class LeastLoadedRouter:
 
     def track(self, instance: SharedCpuInstance) -> None:
         """Give an active instance an exact entry after its count changed other than by `pick`."""
+        if len(self.active) == 1:
+            return   # no heap while there is one active instance
         heap = self.heap
         heapq.heappush(heap, (instance.in_flight, instance.activation, instance.instance_id))
         if len(heap) > 4 * len(self.active) + 64:   # mostly outdated entries: rebuild, O(1) per change on average
-            heap[:] = [(s.in_flight, s.activation, s.instance_id) for s in self.active]
-            heapq.heapify(heap)
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        """One exact entry per active instance."""
+        self.heap[:] = [(s.in_flight, s.activation, s.instance_id) for s in self.active]
+        heapq.heapify(self.heap)
 
     def activate(self, instance: SharedCpuInstance) -> None:
         instance.state = "active"
         instance.activation = self.activations
         self.activations += 1
         self.active.append(instance)
-        self.track(instance)
+        if len(self.active) == 2:   # the first instance's entries were not kept while it was alone
+            self._rebuild()
+        else:
+            self.track(instance)
 
     def deactivate(self, instance: SharedCpuInstance, state: str) -> None:
         """Stop routing new requests to `instance` (its router entries become stale); it enters `state`."""
@@ -249,22 +309,48 @@ class WindowAverages:
     sample still in the window, or None when no time has passed since it (at time 0).
     """
 
-    __slots__ = ("window_s", "samples")
+    __slots__ = ("window_s", "limit_s", "samples")
 
     def __init__(self, window_s: float, count: int):
         self.window_s = window_s
+        self.limit_s = window_s + 1e-9   # a sample this much older than the newest leaves the window
         self.samples: deque[tuple[float, ...]] = deque([(0.0,) * (count + 1)])
 
     def update(self, now: float, areas: tuple[float, ...]) -> tuple[float, ...] | None:
         samples = self.samples
         samples.append((now, *areas))
-        while now - samples[0][0] > self.window_s + 1e-9:
+        limit_s = self.limit_s
+        while now - samples[0][0] > limit_s:
             samples.popleft()
         first = samples[0]
         span = now - first[0]
         if not span > 0:
             return None
+        if len(areas) == 2:
+            return (areas[0] - first[1]) / span, (areas[1] - first[2]) / span
         return tuple((area - area0) / span for area, area0 in zip(areas, first[1:]))
+
+    def flat(self) -> bool:
+        """True if every sample in the window holds the newest one's integrals: nothing was used in it,
+        and the averages stay exactly zero while the integrals do not change."""
+        samples = self.samples
+        newest = samples[-1][1:]
+        return all(sample[1:] == newest for sample in samples)
+
+    def extend(self, times_s, now: float) -> None:
+        """Record samples at `times_s` (increasing, none after `now`) holding the newest sample's
+        integrals, as `update` would have one after another: the samples of ticks skipped while the
+        integrals did not change. Only those that can still be in the window after `now` are kept."""
+        samples = self.samples
+        newest = samples[-1][1:]
+        last_s = None
+        for t in times_s:
+            samples.append((t, *newest))
+            last_s = t
+        if last_s is not None:
+            limit_s = self.limit_s
+            while last_s - samples[0][0] > limit_s:
+                samples.popleft()
 
 
 def fleet_cpu_s(now: float, retired_cpu_s: float, *groups) -> float:
@@ -278,15 +364,29 @@ def fleet_cpu_s(now: float, retired_cpu_s: float, *groups) -> float:
 
 class SharedCpuFleet:
     """What the Cloud Run and Lambda Managed Instances models share: the run's clock and ledger, the draws
-    as per-event views, the fleet's instances and router, and a request's life on an instance (CPU phase
-    by processor sharing, then I/O wait, then its end, cut by the client's `request_timeout_s`).
+    as per-event views, the fleet's instances and router, a request's life on an instance (CPU phase
+    by processor sharing, then I/O wait, then its end, cut by the client's `request_timeout_s`), and the
+    autoscaler's ticks.
 
     A subclass provides `_start_fleet()` (the instances ready at time 0), `_arrive(event)` for the
     arrival of request `event.value`, `_finish(instance, i)` (what happens to the instance after a
-    request) and `_scale(event)`, the autoscaler run every `scale_period_s`, which ends with
-    `_scale_again(now)`. It starts a request on an instance with `_start_request`; the instance calls
-    `_finish` at the request's end, which calls `_end_request`.
+    request), `_scale(event)`, the autoscaler's tick every `scale_period_s`, which ends with
+    `_scale_again(now)`, and `_at_rest()`. It starts a request on an instance with `_start_request`; the
+    instance calls `_finish` at the request's end, which calls `_end_request`.
+
+    Ticks at rest. After a tick, `_at_rest()` says whether the fleet is idle (no request in flight or
+    waiting, no instance starting), its window of samples shows nothing used (`WindowAverages.flat`),
+    and the next tick would decide to change nothing. Then every later tick would do nothing but
+    record the same sample until something happens, so none is scheduled: the fleet sleeps, and
+    `_wake(now)` (called first thing by whatever happens next: an arrival, an instance retiring) records
+    the samples of the ticks it skipped and schedules the next one. The event that wakes the fleet
+    was scheduled before it fell asleep (nothing else is scheduled while it sleeps), so a skipped tick
+    at the same time would have come after it, as the tick scheduled at the wake does: the run gives
+    the same tables, bit for bit, as one that ticks every period (`skip_ticks_at_rest = False`).
     """
+
+    #: Skip the autoscaler's ticks while the fleet is at rest (False: tick every period, as a reference).
+    skip_ticks_at_rest = True
 
     def __init__(self, config, draws: Draws, mode: str, duration_s: float, scale_period_s: float):
         self.config = config
@@ -297,6 +397,7 @@ class SharedCpuFleet:
         self.queue_mode = mode == "queue"
         self.duration_s = duration_s
         self.env = simpy.Environment()
+        self.queue, self.eids = self.env._queue, self.env._eid   # where `schedule` puts events
         self.ledger = Ledger(draws)
         self.arrival_s = per_event_view(draws.arrival_s)
         self.cpu_s = per_event_view(draws.cpu_ms / 1000.0)
@@ -308,6 +409,10 @@ class SharedCpuFleet:
         self.done = self.env.event()
         self.retired_cpu_s = 0.0      # vCPU-seconds used by retired instances
         self.request_timeout_s = config.request_timeout_s
+        self.arrive_calls, self.scale_calls = [self._arrive], [self._scale]
+        self.asleep = False           # no tick scheduled: the fleet is at rest
+        self.next_tick_s = 0.0        # while asleep: when the first skipped tick was due
+        self.ticks_skipped = 0
 
     def run(self) -> tuple[Ledger, float]:
         """Simulate until the window ends and every request has settled; returns the ledger and the end time."""
@@ -322,14 +427,51 @@ class SharedCpuFleet:
             self.env.run(until=self.done)
         return self.ledger, max(self.duration_s, self.env.now)
 
+    def _ticks_on(self, now: float) -> bool:
+        """Whether the tick at `now` schedules the next: always, until the window is over and every request
+        has settled (`done` has triggered)."""
+        return self.settled < self.n or now + self.scale_period_s <= self.duration_s
+
     def _scale_again(self, now: float) -> None:
-        """Schedule the next autoscaler run, unless the window is over and every request has settled."""
-        if not self.done.triggered or now + self.scale_period_s <= self.duration_s:
-            self._at(now + self.scale_period_s, self._scale, None)
+        """Schedule the next autoscaler tick, unless the run is over; or, at rest, sleep until woken."""
+        if self.settled < self.n or now + self.scale_period_s <= self.duration_s:   # _ticks_on(now)
+            next_s = now + ((now + self.scale_period_s) - now)   # as env.timeout(when - now) schedules it
+            if self.skip_ticks_at_rest and self._at_rest():
+                self.asleep = True
+                self.next_tick_s = next_s
+            else:
+                _push(self.queue, (next_s, NORMAL, next(self.eids), Call(self.scale_calls, None)))
+
+    def _arrival(self, event: Call) -> tuple[int, float]:
+        """What every arrival does first: wake the fleet if it sleeps, then schedule the next arrival
+        (as env.timeout(arrival - now) would). Returns the request index and the time."""
+        i, now = event.value, self.env._now
+        if self.asleep:
+            self._wake(now)
+        if i + 1 < self.n:
+            _push(self.queue, (now + (self.arrival_s[i + 1] - now), NORMAL, next(self.eids),
+                               Call(self.arrive_calls, i + 1)))
+        return i, now
+
+    def _wake(self, now: float) -> None:
+        """Something happens at `now` while the fleet sleeps: record the samples of the ticks skipped
+        before `now` (each the same; only the last window's worth is kept) and schedule the next tick."""
+        self.asleep = False
+        period_s, t = self.scale_period_s, self.next_tick_s
+        oldest_kept_s = now - self.window.window_s - 2 * period_s   # older samples leave the window anyway
+        skipped = []
+        while t is not None and t < now:
+            self.ticks_skipped += 1
+            if t >= oldest_kept_s:
+                skipped.append(t)
+            t = t + ((t + period_s) - t) if self._ticks_on(t) else None
+        self.window.extend(skipped, now)
+        if t is not None:
+            _push(self.queue, (t, NORMAL, next(self.eids), Call(self.scale_calls, None)))
 
     def _at(self, when_s: float, callback, value) -> None:
         """Call `callback(event)` at `when_s`, with `value` as the event's value."""
-        self.env.timeout(when_s - self.env.now, value).callbacks.append(callback)
+        schedule(self.env, when_s - self.env._now, [callback], value)
 
     def _settle(self) -> None:
         self.settled += 1
@@ -353,16 +495,21 @@ class SharedCpuFleet:
         free its slot and count it settled."""
         self.ledger.finish(i, now, self.request_timeout_s)
         instance.in_flight -= 1
-        self._settle()
+        self.settled += 1
+        if self.settled == self.n:
+            self.done.succeed()
 
     def _start_fleet(self) -> None:   # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _arrive(self, event: simpy.Timeout) -> None:   # pragma: no cover - abstract
+    def _arrive(self, event: Call) -> None:   # pragma: no cover - abstract
         raise NotImplementedError
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:   # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _scale(self, event: simpy.Timeout) -> None:   # pragma: no cover - abstract
+    def _scale(self, event: Call) -> None:   # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _at_rest(self) -> bool:   # pragma: no cover - abstract
         raise NotImplementedError
