@@ -99,3 +99,15 @@ def test_replayed_on_lambda_each_request_takes_its_logged_duration():
     # A window that ends early keeps the first requests' own durations.
     early = Workload(Replay([0.0, 5.0, 10.0, 15.0, 20.0]), duration_s=12.0, cpu_ms=cpu, io_ms=io).draw(1)
     assert early.io_ms.tolist() == pytest.approx((durations[:3] * 0.7).tolist())
+
+
+def test_reading_in_chunks_gives_what_one_pass_gives(monkeypatch):
+    from sim.traffic import source
+    files = [(LAB / "sample_requests.csv", {}), (LAB / "sample_access.log", {"spread": False}),
+             (DATA / "nginx_request_time.log", {}), (DATA / "timestamps_wrong_column.csv", {"column": "timestamp_s"})]
+    whole = [read(path, **options) for path, options in files]
+    monkeypatch.setattr(source, "CHUNK_ROWS", 7)
+    for (path, options), one in zip(files, whole):
+        chunked = read(path, **options)
+        assert np.array_equal(chunked.timestamps_s, one.timestamps_s) and chunked.start == one.start, path
+        assert (chunked.duration_ms is None) == (one.duration_ms is None)

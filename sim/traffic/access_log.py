@@ -13,7 +13,6 @@ Nginx writes the line when the response is done, so with Nginx seconds the arriv
 """
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
@@ -21,7 +20,7 @@ import pandas as pd
 
 from .. import _check
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
-from .source import line_count
+from .source import csv_chunks, line_count
 from .summary import plausibility
 from .trace import Trace, make_trace
 
@@ -94,27 +93,9 @@ def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", sp
 _TIME_FIELD, _ZONE_FIELD, _STATUS_FIELD, _BYTES_FIELD = 3, 4, 6, 7
 
 
-def _read_fast(text: str):
-    """One read_csv pass: (UTC times, response times or None, whether they have decimals, blank lines), or None
-    when a line does not fit the first line's layout (then the line-by-line reading names it)."""
-    from .timestamps import blank_lines
-    first = next((line for line in text.split("\n", 50) if line.strip()), "")
-    match = PATTERN.match(first.rstrip("\r"))
-    if match is None:
-        return None
-    combined = first.count('"') >= 6
-    rest = _TRAILING.search(match["rest"])
-    rt_field = (10 if combined else 8) if rest else None
-    used = [_TIME_FIELD, _ZONE_FIELD, _STATUS_FIELD, _BYTES_FIELD] + ([rt_field] if rt_field else [])
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=" ", header=None, quotechar='"', escapechar="\\",
-                            doublequote=False, engine="c", usecols=used, keep_default_na=False,
-                            na_values={_BYTES_FIELD: ["-"]},
-                            dtype={_TIME_FIELD: str, _ZONE_FIELD: "category", _STATUS_FIELD: float,
-                                   _BYTES_FIELD: float, **({rt_field: float} if rt_field else {})})
-        local = pd.to_datetime(table[_TIME_FIELD], format="[%d/%b/%Y:%H:%M:%S")
-    except (ValueError, pd.errors.ParserError):
-        return None
+def _chunk(table: pd.DataFrame, rt_field: int | None):
+    """One chunk's UTC times and response times, or None when a field does not fit."""
+    local = pd.to_datetime(table[_TIME_FIELD], format="[%d/%b/%Y:%H:%M:%S")
     zones = table[_ZONE_FIELD].cat.categories.astype(str)
     if not zones.str.fullmatch(r"[+-]\d{4}\]").all() or table[_ZONE_FIELD].isna().any():
         return None
@@ -129,4 +110,35 @@ def _read_fast(text: str):
         rt = table[rt_field].to_numpy(dtype=float)
         if not (np.isfinite(rt) & (rt >= 0)).all():
             return None
+    return when, rt
+
+
+def _read_fast(text: str):
+    """One read_csv pass: (UTC times, response times or None, whether they have decimals, blank lines), or None
+    when a line does not fit the first line's layout (then the line-by-line reading names it)."""
+    from .timestamps import blank_lines
+    first = next((line for line in text.split("\n", 50) if line.strip()), "")
+    match = PATTERN.match(first.rstrip("\r"))
+    if match is None:
+        return None
+    combined = first.count('"') >= 6
+    rest = _TRAILING.search(match["rest"])
+    rt_field = (10 if combined else 8) if rest else None
+    used = [_TIME_FIELD, _ZONE_FIELD, _STATUS_FIELD, _BYTES_FIELD] + ([rt_field] if rt_field else [])
+    options = dict(sep=" ", header=None, quotechar='"', escapechar="\\", doublequote=False, engine="c",
+                   usecols=used, keep_default_na=False, na_values={_BYTES_FIELD: ["-"]},
+                   dtype={_TIME_FIELD: str, _ZONE_FIELD: "category", _STATUS_FIELD: float, _BYTES_FIELD: float,
+                          **({rt_field: float} if rt_field else {})})
+    times, rts = [], []
+    try:
+        for table in csv_chunks(text, **options):
+            part = _chunk(table, rt_field)
+            if part is None:
+                return None
+            times.append(part[0])
+            rts.append(part[1])
+    except (ValueError, pd.errors.ParserError):
+        return None
+    when = pd.concat(times, ignore_index=True)
+    rt = np.concatenate(rts) if rt_field else None
     return when, rt, bool(rest) and "." in rest["rt"], blank_lines(text)

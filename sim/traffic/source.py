@@ -1,7 +1,10 @@
 """Where a trace's text comes from (a path, a file object or the text itself), and the run cap on its lines."""
 from __future__ import annotations
 
+import io
 import os
+
+import pandas as pd
 
 from .. import _check
 
@@ -46,3 +49,14 @@ def check_max_rows(text: str, max_rows: int | None, what: str = "the CSV") -> No
     if lines > max_rows:
         raise ValueError(f"{what} has {lines:,} lines, more than max_rows={max_rows:,} (the simulator runs "
                          f"at most {max_rows - 1:,} requests and a header): cut it to whole days or cycles")
+
+
+#: Large files are parsed this many rows at a time, so that the text cells of one chunk are alive at once.
+CHUNK_ROWS = 250_000
+
+
+def csv_chunks(text: str, **options):
+    """`pandas.read_csv` over the text (fed as UTF-8 bytes, a byte a character for ASCII logs) in chunks of
+    CHUNK_ROWS rows (options as for read_csv)."""
+    with pd.read_csv(io.BytesIO(text.encode("utf-8")), chunksize=CHUNK_ROWS, **options) as reader:
+        yield from reader

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _check
-from .source import line_count
+from .source import csv_chunks, line_count
 from .summary import plausibility
 from .trace import Trace, make_trace
 
@@ -147,27 +147,36 @@ def _read_fast(text: str, column, duration_column):
         return None
     is_dt = kind == "datetime"
     typed = dict(parse_dates=[col], date_format="ISO8601") if is_dt else dict(dtype={col: float})
+    parts, duration_parts = [], []
     try:
-        table = pd.read_csv(io.StringIO(text), **typed, **options)
+        for table in csv_chunks(text, **typed, **options):
+            part = _fast_values(table[col], is_dt)
+            if part is None:
+                return None
+            parts.append(part)
+            if dcol is not None:
+                durations = pd.to_numeric(table[dcol], errors="coerce").to_numpy(dtype=float)
+                if not (np.isfinite(durations) & (durations >= 0)).all():
+                    return None
+                duration_parts.append(durations)
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
-    if len(table) == 0:
+    if not parts or (is_dt and len({str(getattr(p, "tz", None)) for p in parts}) > 1):
         return None
-    values = table[col]
+    values = (parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]) if is_dt and hasattr(parts[0], "tz") \
+        else np.concatenate(parts)
+    durations = np.concatenate(duration_parts) if dcol is not None else None
+    return is_dt, values, durations, header_line, names if header_line is not None else None
+
+
+def _fast_values(values: pd.Series, is_dt: bool):
+    """One chunk's timestamps (datetimes or floats), or None if any is missing, negative or not of the kind."""
     if is_dt:
         if not pd.api.types.is_datetime64_any_dtype(values) or values.isna().any():
             return None
-        values = values.to_numpy() if values.dt.tz is None else pd.DatetimeIndex(values)
-    else:
-        values = values.to_numpy(dtype=float)
-        if not (np.isfinite(values) & (values >= 0)).all():
-            return None
-    durations = None
-    if dcol is not None:
-        durations = pd.to_numeric(table[dcol], errors="coerce").to_numpy(dtype=float)
-        if not (np.isfinite(durations) & (durations >= 0)).all():
-            return None
-    return is_dt, values, durations, header_line, names if header_line is not None else None
+        return values.to_numpy() if values.dt.tz is None else pd.DatetimeIndex(values)
+    values = values.to_numpy(dtype=float)
+    return values if (np.isfinite(values) & (values >= 0)).all() else None
 
 
 def _read_cells(text: str, column, duration_column):
