@@ -164,3 +164,14 @@ def test_a_file_in_another_format_is_named_with_the_call_that_reads_it():
         traffic.read(LAB / samples.FILES["alb"], format="weblog")
     with pytest.raises(ValueError, match=r"column=3 is not allowed for format='alb'"):
         traffic.read(LAB / samples.FILES["alb"], column=3)
+
+
+def test_counts_of_several_series_are_summed_per_interval():
+    text = ("Time,2xx,5xx\n2026-11-02T09:00:00Z,58,3\n2026-11-02T09:01:00Z,40,0\n"
+            "2026-11-02T09:02:00Z,0,2\n")
+    trace = traffic.read(text, format="counts", count_column="all")
+    assert len(trace) == 103 and trace.interval_s == 60.0
+    assert np.bincount((trace.timestamps_s // 60).astype(int)).tolist() == [61, 40, 2]
+    assert len(traffic.read(text, format="counts", count_column=["5xx"])) == 5
+    with pytest.raises(ValueError, match=r"line 3: count -1 is not allowed"):
+        traffic.read(text.replace(",40,", ",-1,"), format="counts", count_column="all")

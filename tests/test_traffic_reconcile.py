@@ -11,8 +11,8 @@ from sim.experiments import capstone
 from sim.traffic import read, reconcile
 
 LAB = Path(__file__).resolve().parents[1] / "labs" / "data"
-LINE = ("2026-11-02T09:{m:02d}:{s:02d}.000Z REPORT RequestId: 8f507cfc-{k:04d}\tDuration: {d} ms\tBilled Duration: {b} ms"
-        "\tMemory Size: 2048 MB\tMax Memory Used: 90 MB\t")
+LINE = ("2026-11-02T09:{m:02d}:{s:02d}.000Z REPORT RequestId: 8f507cfc-{k:04d}\tDuration: {d} ms"
+        "\tBilled Duration: {b} ms\tMemory Size: 2048 MB\tMax Memory Used: 90 MB\t")
 
 
 def _report_text() -> str:

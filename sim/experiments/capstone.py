@@ -3,7 +3,8 @@
 `workload_from_csv` and `shape_workload` turn your request timestamps, or a traffic shape you pick, into a
 Workload; `read_traffic` and `workload_from_trace` do so for any file sim.traffic reads (access logs, load
 balancer and platform logs, counts per interval), each request with its own logged duration when the file
-has one; `reconcile_lambda` sets your Lambda REPORT lines' bill beside the simulated platforms'; `verdict` runs it on AWS Lambda, Google Cloud Run and Lambda Managed Instances with the same
+has one; `reconcile_lambda` sets your Lambda REPORT lines' bill beside the simulated platforms'.
+`verdict` runs a workload on AWS Lambda, Google Cloud Run and Lambda Managed Instances with the same
 arrivals and lines up what a practitioner decides on: the monthly cost (with the date of the prices),
 p50 and p99 latency, cold starts, throttles, peak instances and peak database connections.
 `decision_map` sweeps the traffic around yours (mean rate x burstiness x I/O share) with replications,

@@ -1,15 +1,16 @@
-"""Web server access logs: the Common Log Format and the Combined Log Format (Apache httpd mod_log_config,
-Nginx's predefined `combined` log_format), with an optional response time as the last field.
+"""Web server access logs: the Common Log Format and the Combined Log Format (Apache httpd mod_log_config, Nginx's
+predefined `combined` log_format), with an optional response time as the last field.
 
 Fields (Apache `%h %l %u %t "%r" %>s %b`, Combined adds `"%{Referer}i" "%{User-agent}i"`), with `%t` as
-`[10/Oct/2000:13:55:36 -0700]` (references.bib: apache_mod_log_config); Nginx writes the same with `$time_local`
-(references.bib: nginx_log_format). A response time appended as the last field is read by `duration_unit`:
-Apache `%D` (microseconds, an integer), `%T` (seconds, an integer), Nginx `$request_time` (seconds with
-millisecond resolution, `0.123`); "auto" reads a number with a decimal point as Nginx seconds and an integer
-as Apache microseconds, and says so in the reading's notes. Apache's `%t` is when the request was received;
-Nginx writes the line when the response is done, so with Nginx seconds the arrival is `$time_local` minus
-`$request_time`. Times are whole seconds: requests logged in one second are spread uniformly over it
-(seeded) so that they do not all arrive at once; `spread=False` keeps them on the second.
+`[10/Oct/2000:13:55:36 -0700]` (https://httpd.apache.org/docs/2.4/mod/mod_log_config.html; references.bib:
+apache_mod_log_config); Nginx writes the same with `$time_local`
+(https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format; references.bib: nginx_log_format). A response
+time appended as the last field is read by `duration_unit`: Apache `%D` (microseconds, an integer), `%T` (seconds,
+an integer), Nginx `$request_time` (seconds with millisecond resolution, `0.123`); "auto" reads a number with a
+decimal point as Nginx seconds and an integer as Apache microseconds, and says so in the reading's notes. Apache's
+`%t` is when the request was received; Nginx writes the line when the response is done, so with Nginx seconds the
+arrival is `$time_local` minus `$request_time`. Times are whole seconds: requests logged in one second are spread
+uniformly over it (seeded) so that they do not all arrive at once; `spread=False` keeps them on the second.
 """
 from __future__ import annotations
 

@@ -1,13 +1,12 @@
-"""AWS Application Load Balancer access logs: one space-separated entry per request, in the documented field
-order (references.bib: aws_alb_access_logs):
-`type time elb client:port target:port request_processing_time target_processing_time
-response_processing_time elb_status_code target_status_code received_bytes sent_bytes "request"
-"user_agent" ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" "chosen_cert_arn"
-matched_rule_priority request_creation_time ...`; fields after those are ignored, as the documentation asks
-of fields a reader does not expect. The arrival is `request_creation_time` (when the load balancer received
-the request; `time` is when it sent the response) and the request's duration is `target_processing_time`
-(the target's handler time, seconds; -1 when the request was never sent to a target, read as 0 and counted
-in the notes).
+"""AWS Application Load Balancer access logs: one space-separated entry per request, in the documented field order
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-access-logs.html; references.bib:
+aws_alb_access_logs): `type time elb client:port target:port request_processing_time target_processing_time
+response_processing_time elb_status_code target_status_code received_bytes sent_bytes "request" "user_agent"
+ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" "chosen_cert_arn" matched_rule_priority
+request_creation_time ...`; fields after those are ignored, as the documentation asks of fields a reader does not
+expect. The arrival is `request_creation_time` (when the load balancer received the request; `time` is when it sent
+the response) and the request's duration is `target_processing_time` (the target's handler time, seconds; -1 when
+the request was never sent to a target, read as 0 and counted in the notes).
 """
 from __future__ import annotations
 
@@ -32,7 +31,8 @@ FIELDS = [("type", r"(?:http|https|h2|grpcs|ws|wss) ", "http, https, h2, grpcs, 
           ("request_processing_time", _SECONDS + " ", "seconds or -1"),
           ("target_processing_time", _SECONDS + " ", "seconds or -1"),
           ("response_processing_time", _SECONDS + " ", "seconds or -1"),
-          ("elb_status_code", r"(?:\d{3}|-) ", "a status code"), ("target_status_code", r"(?:\d{3}|-) ", "a status code or -"),
+          ("elb_status_code", r"(?:\d{3}|-) ", "a status code"),
+          ("target_status_code", r"(?:\d{3}|-) ", "a status code or -"),
           ("received_bytes", r"\d+ ", "a byte count"), ("sent_bytes", r"\d+ ", "a byte count"),
           ("request", r'"(?:[^"\\]|\\.)*" ', "a quoted request line"),
           *[(name, _TOKEN + " ", "a field") for name in ("user_agent", "ssl_cipher", "ssl_protocol",

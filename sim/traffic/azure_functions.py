@@ -1,8 +1,9 @@
-"""The Azure Functions 2019 trace's invocation counts (references.bib: shahrad2020,azure_functions_dataset_2019):
-files `invocations_per_function_md.anon.dNN.csv`, one row per function with `HashOwner,HashApp,HashFunction,Trigger`
-and 1,440 columns `1` to `1440`, the invocations in each minute of the day. The chosen functions' counts are
-summed per minute and expanded into arrivals by the rule of sim.traffic.counts (uniform within each minute,
-seeded).
+"""The Azure Functions 2019 trace's invocation counts (AzureFunctionsDataset2019,
+https://github.com/Azure/AzurePublicDataset/blob/master/AzureFunctionsDataset2019.md; references.bib: shahrad2020,
+azure_functions_dataset_2019): files `invocations_per_function_md.anon.dNN.csv`, one row per function with
+`HashOwner,HashApp,HashFunction,Trigger` and 1,440 columns `1` to `1440`, the invocations in each minute of the day.
+The chosen functions' counts are summed per minute and expanded into arrivals by the rule of sim.traffic.counts
+(uniform within each minute, seeded).
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Google Cloud Logging exports of Cloud Run request logs: LogEntry objects as JSON lines (a Cloud Storage
-sink, one entry per line) or one JSON array (`gcloud logging read --format=json`).
+"""Google Cloud Logging exports of Cloud Run request logs: LogEntry objects as JSON lines (a Cloud Storage sink, one
+entry per line) or one JSON array (`gcloud logging read --format=json`).
 
-A request log entry carries `timestamp` (RFC 3339) and `httpRequest` (the HttpRequest object) whose
-`latency` is a protobuf Duration in JSON, seconds with up to nine decimals and a trailing `s` (`"0.123s"`)
-(references.bib: gcp_logentry,gcp_httprequest). The arrival is the entry's `timestamp` and the duration the latency;
-entries without `httpRequest` (the service's own stdout/stderr lines) are skipped and counted.
+A request log entry carries `timestamp` (RFC 3339) and `httpRequest` (the HttpRequest object) whose `latency` is a
+protobuf Duration in JSON, seconds with up to nine decimals and a trailing `s` (`"0.123s"`)
+(https://cloud.google.com/logging/docs/reference/v2/rest/v2/LogEntry and its #HttpRequest; references.bib:
+gcp_logentry, gcp_httprequest). The arrival is the entry's `timestamp` and the duration the latency; entries without
+`httpRequest` (the service's own stdout/stderr lines) are skipped and counted.
 """
 from __future__ import annotations
 

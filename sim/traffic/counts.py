@@ -1,12 +1,14 @@
-"""Counts per interval, expanded into arrivals: a CloudWatch metric (e.g. Lambda `Invocations`, statistic Sum)
-as GetMetricData / GetMetricStatistics JSON or a two-column CSV (references.bib: aws_getmetricdata,aws_getmetricstatistics),
-and a Cloud Monitoring time series (e.g. `run.googleapis.com/request_count`) as `timeSeries.list` JSON or a CSV
-(references.bib: gcp_monitoring_timeseries).
+"""Counts per interval, expanded into arrivals: a CloudWatch metric (e.g. Lambda `Invocations`, statistic Sum) as
+GetMetricData / GetMetricStatistics JSON or a two-column CSV
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html and
+API_GetMetricStatistics.html; references.bib: aws_getmetricdata, aws_getmetricstatistics), and a Cloud Monitoring
+time series (e.g. `run.googleapis.com/request_count`) as `timeSeries.list` JSON or a CSV
+(https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list; references.bib:
+gcp_monitoring_timeseries).
 
-The rule that makes arrivals of counts: within each interval the n requests of its count arrive as a Poisson
-process would given n, that is independently and uniformly over the interval (seeded), so the replay keeps
-each interval's count exactly and knows nothing finer. No per-request durations: work comes from the
-distributions.
+The rule that makes arrivals of counts: within each interval the n requests of its count arrive as a Poisson process
+would given n, that is independently and uniformly over the interval (seeded), so the replay keeps each interval's
+count exactly and knows nothing finer. No per-request durations: work comes from the distributions.
 """
 from __future__ import annotations
 
@@ -64,22 +66,31 @@ def _whole(values: np.ndarray, line_numbers: np.ndarray, what: str) -> np.ndarra
     ok = np.isfinite(values) & (values >= 0) & (np.round(values) == values)
     if not ok.all():
         k = int(np.argmax(~ok))
-        raise ValueError(f"line {int(line_numbers[k])}: count {float(values[k]):g} is not allowed; expected a whole number "
-                         f">= 0 of requests per interval ({what}; a rate per second must be multiplied by the interval)")
+        raise ValueError(f"line {int(line_numbers[k])}: count {float(values[k]):g} is not allowed; expected a whole "
+                         f"number >= 0 of requests per interval ({what}; a rate per second must be multiplied by "
+                         "the interval)")
     return values.astype(np.int64)
 
 
-def read_csv(text: str, column: int | str = 0, count_column: int | str = 1, interval_s: float | None = None,
+def read_csv(text: str, column: int | str = 0, count_column: int | str | list = 1, interval_s: float | None = None,
              seed: int = 0) -> Trace:
     """Counts from a CSV: a column of interval start times (ISO 8601) and one of counts (a header is skipped);
-    what the CloudWatch console and Cloud Monitoring's Metrics Explorer download as CSV."""
+    what the CloudWatch console and Cloud Monitoring's Metrics Explorer download as CSV. `count_column` may be a
+    list of columns, or "all" (every column but the times), summed per row: one series per column, such as
+    one per response code."""
     table = cells(text)
     stripped = table.apply(lambda c: c.str.strip())
     rows = np.flatnonzero(~(stripped == "").all(axis=1).to_numpy())
-    header = list(stripped.iloc[rows[0]]) if rows.size else []
+    if rows.size == 0:
+        raise ValueError("the CSV holds no counts; expected an interval start time and a count per row")
+    header = list(stripped.iloc[rows[0]])
     name = lambda c: header.index(c) if isinstance(c, str) and c in header else c
-    col, ccol = name(column), name(count_column)
-    for given, index in ((column, col), (count_column, ccol)):
+    col = name(column)
+    if count_column == "all":
+        count_columns = [k for k in range(table.shape[1]) if k != col]
+    else:
+        count_columns = [name(c) for c in (count_column if isinstance(count_column, (list, tuple)) else [count_column])]
+    for given, index in [(column, col)] + list(zip(count_columns, count_columns)):
         if isinstance(index, str) or index >= table.shape[1]:
             raise ValueError(f"column {given!r} not found; the header on line {rows[0] + 1} has {header!r}")
     first = parse(stripped.iloc[rows[:1], col])
@@ -97,10 +108,11 @@ def read_csv(text: str, column: int | str = 0, count_column: int | str = 1, inte
         raise ValueError(f"line {int(rows[k]) + 1}: {parsed['cell'].iloc[k]!r} mixes date-times with and without "
                          "a time zone")
     when = when_of(parsed)
-    counts = _whole(pd.to_numeric(stripped.iloc[rows, ccol], errors="coerce").to_numpy(dtype=float), rows + 1,
-                    "the count column")
+    counts = sum(_whole(pd.to_numeric(stripped.iloc[rows, c], errors="coerce").to_numpy(dtype=float), rows + 1,
+                        f"count column {header[c] if skipped else c!r}") for c in count_columns)
+    shown = ", ".join(repr(header[c]) if skipped else str(c) for c in count_columns)
     return _trace("counts", pd.DatetimeIndex(when), counts, interval_s, seed, len(table),
-                  [f"interval start times from column {column!r}, counts from column {count_column!r}"], skipped)
+                  [f"interval start times from column {column!r}, counts from column(s) {shown}"], skipped)
 
 
 def read_cloudwatch(text: str, interval_s: float | None = None, seed: int = 0, metric: int = 0) -> Trace:

@@ -1,12 +1,15 @@
 """AWS Lambda `REPORT` lines from CloudWatch Logs, exported with their timestamps.
 
-Lambda writes one `REPORT` line at the end of each invocation: `REPORT RequestId: <id>	Duration: 12.34 ms
-Billed Duration: 13 ms	Memory Size: 128 MB	Max Memory Used: 18 MB`, plus `Init Duration: ... ms` on a cold
-start (references.bib: aws_lambda_report,aws_lambda_python_logging). Each exported line starts with the event's
-timestamp: a CloudWatch Logs Insights CSV export (`@timestamp,@message`, `2026-11-02 09:00:00.123`, UTC)
-(references.bib: aws_cloudwatch_insights) or `aws logs` output (an ISO 8601 time first). The line is written when
-the invocation ends, so its arrival is the timestamp minus Duration and Init Duration. START, END and the
-function's own lines are skipped and counted.
+Lambda writes one `REPORT` line at the end of each invocation: `REPORT RequestId: <id> Duration: 12.34 ms Billed
+Duration: 13 ms Memory Size: 128 MB Max Memory Used: 18 MB`, plus `Init Duration: ... ms` on a cold start
+(https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html,
+https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html; references.bib: aws_lambda_report,
+aws_lambda_python_logging). Each exported line starts with the event's timestamp: a CloudWatch Logs Insights CSV
+export (`@timestamp,@message`, `2026-11-02 09:00:00.123`, UTC)
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AnalyzingLogData.html; references.bib:
+aws_cloudwatch_insights) or `aws logs` output (an ISO 8601 time first). The line is written when the invocation
+ends, so its arrival is the timestamp minus Duration and Init Duration. START, END and the function's own lines are
+skipped and counted.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""One timestamp per row: a CSV column of numbers or ISO 8601 date-times (CloudWatch Logs Insights and Cloud
-Logging exports, a spreadsheet column), optionally with a column of each request's duration.
+"""One timestamp per row: a CSV column of numbers or ISO 8601 date-times (CloudWatch Logs Insights and Cloud Logging
+exports, a spreadsheet column), optionally with a column of each request's duration.
 
-Date-times follow ISO 8601 / RFC 3339 (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`, offsets with or
-without a colon) and the trailing ` UTC` that BigQuery and Cloud Logging exports write
-(references.bib: rfc3339); the CSV follows RFC 4180 (references.bib: rfc4180). Parsing is vectorised: `pandas.read_csv`,
+Date-times follow ISO 8601 / RFC 3339 (`2026-11-27T10:00:00Z`, `2026-11-27 10:00:00.123`, offsets with or without a
+colon) and the trailing ` UTC` that BigQuery and Cloud Logging exports write
+(https://www.rfc-editor.org/rfc/rfc3339; references.bib: rfc3339); the CSV follows RFC 4180
+(https://www.rfc-editor.org/rfc/rfc4180; references.bib: rfc4180). Parsing is vectorised: `pandas.read_csv`,
 `pandas.to_numeric` and `pandas.to_datetime(format="ISO8601")`, no per-row Python loop.
 """
 from __future__ import annotations
@@ -366,7 +367,8 @@ def _counts_warning(trace: Trace, data: pd.DataFrame, used: set) -> list[str]:
         return []
     for other in range(data.shape[1]):
         numbers = pd.to_numeric(data.iloc[:, other], errors="coerce").to_numpy(dtype=float)
-        if other not in used and np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and numbers.max() > 1:
+        whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all() and numbers.max() > 1
+        if other not in used and whole:
             return [f"the {len(trace):,} rows are {gaps[0]:g} s apart with whole numbers in column {other}: counts per "
                     f"interval read as one request per row? Read them with sim.traffic.read(source, format='counts')"]
     return []
