@@ -484,30 +484,52 @@ def lambda_bill(result, *, free_tier: bool = False, volume_tiers: bool = True, r
     concurrency, configured GB-s (window rounded up to 5 min), the reduced rate for requests served by
     provisioned environments, and their INIT."""
     cfg = result.config
+    _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
+    t0, t1 = _window(result)
+    req, inst = result.requests, result.instances
+    usage = lambda_usage(cfg, invoked=(req["status"] != "throttled").to_numpy(dtype=bool),
+                         provisioned=req["provisioned"].to_numpy(dtype=bool),
+                         service_s=req["service_s"].to_numpy(dtype=float), cold=req["cold"].to_numpy(dtype=bool),
+                         init_s=req["init_s"].to_numpy(dtype=float),
+                         instance_provisioned=inst["provisioned"].to_numpy(dtype=bool),
+                         created_s=inst["created_s"].to_numpy(dtype=float),
+                         ready_s=inst["ready_s"].fillna(t1).to_numpy(dtype=float), rounding_ms=rounding_ms)
+    return lambda_usage_bill(cfg, usage, (t0, t1), free_tier=free_tier, volume_tiers=volume_tiers,
+                             rounding_ms=rounding_ms)
+
+
+def lambda_usage(cfg, *, invoked, provisioned, service_s, cold, init_s, instance_provisioned, created_s, ready_s,
+                 rounding_ms: int = 1) -> dict:
+    """What a Lambda bill counts, from per-request arrays (the requests to bill) and per-instance arrays
+    (the environments to bill; `ready_s` with the window's end where an environment never got ready):
+    invocations, on-demand ms (each rounded up), and, on provisioned environments, ms and INIT ms."""
+    init_billed = _flag("init_billed", cfg.init_billed)
+    provisioned = provisioned & invoked
+    on_demand = invoked & ~provisioned
+    service_ms = service_s * 1000
+    init_ms = np.where(cold, init_s * 1000, 0.0)
+    od_ms = ceil_to(service_ms[on_demand] + (init_ms[on_demand] if init_billed else 0.0), rounding_ms).sum()
+    pc_ms = ceil_to(service_ms[provisioned], rounding_ms).sum()
+    pc_init_ms = ceil_to((ready_s[instance_provisioned] - created_s[instance_provisioned]) * 1000, rounding_ms).sum()
+    return dict(requests=float(invoked.sum()), od_ms=float(od_ms), pc_ms=float(pc_ms), pc_init_ms=float(pc_init_ms))
+
+
+def lambda_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, float], *, free_tier: bool = False,
+                      volume_tiers: bool = True, rounding_ms: int = 1) -> Bill:
+    """The Lambda bill of `usage` (as lambda_usage counts it, summed over any parts of the window) over
+    `window_s`: the lines, notes and title of lambda_bill."""
     memory_mb = _num("memory_mb", cfg.memory_mb, low=128, high=10_240, integer=True)
     architecture = _check.choice("architecture", cfg.architecture, ARCHITECTURES)
     n_pc = int(_num("provisioned_concurrency", cfg.provisioned_concurrency, low=0, integer=True))
     init_billed = _flag("init_billed", cfg.init_billed)
     _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
-    t0, t1 = _window(result)
+    t0, t1 = window_s
     gb = memory_mb / 1024
-    req, inst = result.requests, result.instances
-
-    invoked = (req["status"] != "throttled").to_numpy(dtype=bool)
-    provisioned = req["provisioned"].to_numpy(dtype=bool) & invoked
-    on_demand = invoked & ~provisioned
-    service_ms = req["service_s"].to_numpy(dtype=float) * 1000
-    init_ms = np.where(req["cold"].to_numpy(dtype=bool), req["init_s"].to_numpy(dtype=float) * 1000, 0.0)
-    od_ms = ceil_to(service_ms[on_demand] + (init_ms[on_demand] if init_billed else 0.0), rounding_ms).sum()
     pc = None
     if n_pc > 0:
-        pc_inst = inst["provisioned"].to_numpy(dtype=bool)
-        ready = inst["ready_s"].fillna(t1).to_numpy(dtype=float)[pc_inst]
-        pc_init_ms = ceil_to((ready - inst["created_s"].to_numpy(dtype=float)[pc_inst]) * 1000, rounding_ms).sum()
         pc = dict(n=n_pc, gb=gb, configured_gb_s=n_pc * gb * float(ceil_to(t1 - t0, PC_PERIOD_S)),
-                  duration_gb_s=ceil_to(service_ms[provisioned], rounding_ms).sum() / 1000 * gb,
-                  init_gb_s=pc_init_ms / 1000 * gb)
-    lines = _lambda_lines(requests=float(invoked.sum()), od_gb_s=od_ms / 1000 * gb, architecture=architecture,
+                  duration_gb_s=usage["pc_ms"] / 1000 * gb, init_gb_s=usage["pc_init_ms"] / 1000 * gb)
+    lines = _lambda_lines(requests=usage["requests"], od_gb_s=usage["od_ms"] / 1000 * gb, architecture=architecture,
                           scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier),
                           volume_tiers=_flag("volume_tiers", volume_tiers), gb_s_price=None, pc=pc)
     notes = [f"each invocation's duration rounded up to {rounding_ms} ms; "
@@ -529,42 +551,89 @@ def cloudrun_bill(result, *, free_tier: bool = False, tier: int = 1,
     start-up (created_s to ready_s), in slices rounded up to 100 ms (rounded_slices), plus a fee per request that
     reached an instance, plus idle minimum instances (alive time not billed as busy) at the idle rate.
     Instance-based: each instance's lifetime in the window (min 1 minute once retired), no request fee."""
-    cfg = result.config
+    t0, t1 = _window(result)
+    req, inst = result.requests, result.instances
+    usage = cloudrun_usage(result.config, (t0, t1), **_instance_arrays(inst),
+                           request_instance_id=req["instance_id"].to_numpy(dtype=np.int64),
+                           start_s=req["start_s"].to_numpy(dtype=float), end_s=req["end_s"].to_numpy(dtype=float))
+    return cloudrun_usage_bill(result.config, usage, (t0, t1), free_tier=free_tier, tier=tier,
+                               tier2_prices=tier2_prices)
+
+
+def _instance_arrays(inst) -> dict:
+    return dict(instance_id=inst["instance_id"].to_numpy(dtype=np.int64),
+                created_s=inst["created_s"].to_numpy(dtype=float), ready_s=inst["ready_s"].to_numpy(dtype=float),
+                retired_s=inst["retired_s"].to_numpy(dtype=float),
+                instance_provisioned=inst["provisioned"].to_numpy(dtype=bool))
+
+
+def alive_in(created_s, retired_s, run_s: tuple[float, float], core_s: tuple[float, float] | None = None
+             ) -> np.ndarray:
+    """Each instance's time alive (created_s to retirement, or the run's end) within `core_s` (default: the
+    whole run `run_s`)."""
+    t0, t1 = run_s
+    lo, hi = core_s or run_s
+    end_alive = np.minimum(np.where(np.isnan(retired_s), t1, retired_s), t1)
+    return np.maximum(np.minimum(end_alive, hi) - np.maximum(created_s, max(lo, t0)), 0.0)
+
+
+def cloudrun_usage(cfg, run_s: tuple[float, float], *, instance_id, created_s, ready_s, retired_s,
+                   instance_provisioned, request_instance_id, start_s, end_s, core_s=None, counted=None) -> dict:
+    """What a Cloud Run bill counts over a run `run_s` = (start, end), from its per-request arrays (every
+    request, so that busy slices are whole; `counted` marks the requests to bill, default all) and
+    per-instance arrays: billable instance-seconds, billed requests and idle seconds of minimum instances.
+    `core_s` = (lo, hi) bills only that part of the run: slices that start in it, alive time inside it, the
+    1-minute minimum of instance-based billing where an instance is retired in it."""
+    billing = _check.choice("billing", cfg.billing, ("request", "instance"))
+    t0, t1 = run_s
+    lo, hi = core_s or (t0, math.inf)
+    alive_s = alive_in(created_s, retired_s, run_s, (lo, min(hi, t1)) if core_s else None)
+    placed = request_instance_id >= 0
+    if billing == "request":
+        ready = np.minimum(np.where(np.isnan(ready_s), t1, ready_s), t1)
+        slices = rounded_slices(np.r_[request_instance_id[placed], instance_id], np.r_[start_s[placed], created_s],
+                                np.r_[end_s[placed], ready])
+        starts = slices["start_s"].to_numpy()
+        billed = (slices["end_s"] - slices["start_s"]).to_numpy()
+        slice_iid = slices["instance_id"].to_numpy()
+        if core_s:
+            inside = (starts >= lo) & (starts < hi)
+            billed, slice_iid = billed[inside], slice_iid[inside]
+        busy_by_instance = pd.Series(billed).groupby(slice_iid).sum()
+        busy = busy_by_instance.reindex(instance_id, fill_value=0.0).to_numpy()
+        idle_s = np.maximum(alive_s - busy, 0.0)[instance_provisioned].sum()
+        instance_s = float(billed.sum())
+        n_requests = float((placed & counted).sum() if counted is not None else placed.sum())
+    else:
+        retired_in_window = ~np.isnan(retired_s) & (retired_s <= t1)
+        billed = ceil_to(alive_s, CLOUDRUN_SLICE_S)
+        whole = np.where(retired_in_window, np.maximum(billed, INSTANCE_MIN_S), billed)
+        if core_s:   # an instance alive before the core: its part here, topped up to a minute if retired here
+            life = ceil_to(alive_in(created_s, retired_s, run_s), CLOUDRUN_SLICE_S)
+            topped = billed + np.where(retired_in_window & (retired_s >= lo) & (retired_s < hi),
+                                       np.maximum(INSTANCE_MIN_S - life, 0.0), 0.0)
+            whole = np.where(created_s >= lo, np.where(retired_in_window & (retired_s < hi), whole, billed), topped)
+        instance_s, n_requests, idle_s = float(whole.sum()), 0.0, 0.0
+    return dict(instance_s=instance_s, requests=n_requests, idle_s=float(idle_s))
+
+
+def cloudrun_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, float], *, free_tier: bool = False,
+                        tier: int = 1, tier2_prices: Mapping[str, float] | None = None) -> Bill:
+    """The Cloud Run bill of `usage` (as cloudrun_usage counts it, summed over any parts of the window) over
+    `window_s`: the lines, notes and title of cloudrun_bill."""
     vcpu = _num("vcpu", cfg.vcpu, low=0.08, high=8)
     memory_gib = _num("memory_gib", cfg.memory_gib, low=0, low_open=True, high=32)
     billing = _check.choice("billing", cfg.billing, ("request", "instance"))
-    t0, t1 = _window(result)
-    req, inst = result.requests, result.instances
-    iid = inst["instance_id"].to_numpy(dtype=np.int64)
-    created = inst["created_s"].to_numpy(dtype=float)
-    retired = inst["retired_s"].to_numpy(dtype=float)
-    end_alive = np.minimum(np.where(np.isnan(retired), t1, retired), t1)
-    alive_s = np.maximum(end_alive - np.maximum(created, t0), 0.0)
-    placed = (req["instance_id"] >= 0).to_numpy(dtype=bool)
-    notes = []
+    t0, t1 = window_s
+    instance_s, idle_s = usage["instance_s"], usage["idle_s"]
     if billing == "request":
-        ready = np.minimum(inst["ready_s"].fillna(t1).to_numpy(dtype=float), t1)
-        slices = rounded_slices(np.r_[req["instance_id"].to_numpy(dtype=np.int64)[placed], iid],
-                                np.r_[req["start_s"].to_numpy(dtype=float)[placed], created],
-                                np.r_[req["end_s"].to_numpy(dtype=float)[placed], ready])
-        billed = (slices["end_s"] - slices["start_s"]).to_numpy()
-        busy_by_instance = pd.Series(billed).groupby(slices["instance_id"].to_numpy()).sum()
-        is_min = inst["provisioned"].to_numpy(dtype=bool)
-        busy = busy_by_instance.reindex(iid, fill_value=0.0).to_numpy()
-        idle_s = np.maximum(alive_s - busy, 0.0)[is_min].sum()
-        instance_s = float(billed.sum())
-        n_requests = float(placed.sum())
-        notes += [THROTTLED_CLOUDRUN, "shutdown time is not simulated, so not billed",
-                  "idle time of minimum instances = alive time minus billed busy time, not rounded"]
+        notes = [THROTTLED_CLOUDRUN, "shutdown time is not simulated, so not billed",
+                 "idle time of minimum instances = alive time minus billed busy time, not rounded"]
     else:
-        retired_in_window = ~np.isnan(retired) & (retired <= t1)
-        billed = ceil_to(alive_s, CLOUDRUN_SLICE_S)
-        billed = np.where(retired_in_window, np.maximum(billed, INSTANCE_MIN_S), billed)
-        instance_s, n_requests, idle_s = float(billed.sum()), 0.0, 0.0
-        notes += ["instance-based billing has no per-request fee",
-                  "the 1-minute minimum applies to instances retired within the window"]
+        notes = ["instance-based billing has no per-request fee",
+                 "the 1-minute minimum applies to instances retired within the window"]
     lines = _cloudrun_lines(billing=billing, vcpu_s=instance_s * vcpu, gib_s=instance_s * memory_gib,
-                            requests=n_requests, idle_vcpu_s=idle_s * vcpu, idle_gib_s=idle_s * memory_gib,
+                            requests=usage["requests"], idle_vcpu_s=idle_s * vcpu, idle_gib_s=idle_s * memory_gib,
                             scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier), tier=tier,
                             tier2_prices=tier2_prices)
     name = getattr(cfg, "name", "Cloud Run")
@@ -577,23 +646,37 @@ def lmi_bill(result) -> Bill:
     launch, created_s, to retirement or the window's end; per second, no rounding) at the EC2 on-demand
     hourly price / 3600, plus the 15% management fee on it, plus the request fee for every request that was
     not throttled. The minimum fleet (instances marked provisioned) is its own line, flagged UNVERIFIED."""
-    cfg = result.config
-    instance_type = _check.choice("instance_type", cfg.instance_type, tuple(EC2_HOURLY))
-    min_instances = int(_num("min_instances", cfg.min_instances, low=1, integer=True))
     t0, t1 = _window(result)
     req, inst = result.requests, result.instances
-    created = inst["created_s"].to_numpy(dtype=float)
-    retired = inst["retired_s"].to_numpy(dtype=float)
-    end_alive = np.minimum(np.where(np.isnan(retired), t1, retired), t1)
-    alive_s = np.maximum(end_alive - np.maximum(created, t0), 0.0)
-    is_min = inst["provisioned"].to_numpy(dtype=bool)
-    invoked = float((req["status"] != "throttled").to_numpy(dtype=bool).sum())
-    lines = _lmi_lines(instance_type=instance_type, min_fleet_s=math.fsum(alive_s[is_min]),
-                       scaled_s=math.fsum(alive_s[~is_min]), requests=invoked, min_instances=min_instances)
+    usage = lmi_usage(inst["created_s"].to_numpy(dtype=float), inst["retired_s"].to_numpy(dtype=float),
+                      inst["provisioned"].to_numpy(dtype=bool), (req["status"] != "throttled").to_numpy(dtype=bool),
+                      (t0, t1))
+    return lmi_usage_bill(result.config, usage, (t0, t1))
+
+
+def lmi_usage(created_s, retired_s, instance_provisioned, invoked, run_s: tuple[float, float], core_s=None) -> dict:
+    """What a Lambda Managed Instances bill counts: seconds alive (within `core_s`, default the whole run) of
+    the minimum fleet and of the other instances, and invocations (the requests in `invoked` that were)."""
+    alive_s = alive_in(created_s, retired_s, run_s, core_s)
+    return dict(min_fleet_s=math.fsum(alive_s[instance_provisioned]), scaled_s=math.fsum(alive_s[~instance_provisioned]),
+                requests=float(invoked.sum()))
+
+
+def lmi_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, float]) -> Bill:
+    """The Lambda Managed Instances bill of `usage` (as lmi_usage counts it, summed over any parts of the
+    window) over `window_s`: the lines, notes and title of lmi_bill."""
+    instance_type = _check.choice("instance_type", cfg.instance_type, tuple(EC2_HOURLY))
+    min_instances = int(_num("min_instances", cfg.min_instances, low=1, integer=True))
+    lines = _lmi_lines(instance_type=instance_type, min_fleet_s=usage["min_fleet_s"], scaled_s=usage["scaled_s"],
+                       requests=usage["requests"], min_instances=min_instances)
     notes = [THROTTLED_LMI,
              "instances billed per second from launch to retirement (EC2's per-instance minimum not modelled)",
              "EC2 on-demand price, us-east-1, Linux; Savings Plans and Reserved Instances (which apply) not modelled"]
     name = getattr(cfg, "name", "Lambda MI")
     title = (f"AWS Lambda Managed Instances bill: {name} ({instance_type}, min {min_instances} instances, "
              f"{cfg.max_concurrency} slots each)")
-    return Bill(title, lines, (t0, t1), notes)
+    return Bill(title, lines, window_s, notes)
+
+
+#: How each platform's bill is made from usage: (usage from arrays, bill from usage).
+USAGE_BILLS = {"lambda": lambda_usage_bill, "cloudrun": cloudrun_usage_bill, "lmi": lmi_usage_bill}

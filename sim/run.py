@@ -10,7 +10,8 @@ from .lmi_model import LmiModel
 from .config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from .randomness import streams
 from .result import Result
-from .workload import Workload
+from .ledger import Ledger
+from .workload import Draws, Workload
 
 
 def simulate(workload: Workload, config, seed: int = 0) -> Result:
@@ -18,19 +19,23 @@ def simulate(workload: Workload, config, seed: int = 0) -> Result:
     if not isinstance(workload, Workload):
         raise ValueError(f"workload={workload!r} is not allowed; expected a sim.Workload")
     _check.number("seed", seed, low=0, integer=True)
-    draws = workload.draw(seed)
-    rng = streams(seed)
+    ledger, end_s = run_draws(config, workload.draw(seed), workload.mode, workload.duration_s, streams(seed))
+    return Result(config, workload, seed, ledger, end_s)
+
+
+def run_draws(config, draws: Draws, mode: str, duration_s: float, rng: dict) -> tuple[Ledger, float]:
+    """Run the model of `config` on `draws` (arrivals in [0, duration_s)) with the generators `rng`
+    (sim.randomness.streams); returns the ledger and the time the last request ended (at least duration_s)."""
     if isinstance(config, LambdaConfig):
-        model = LambdaModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"], rng["dispatch"])
+        model = LambdaModel(config, draws, mode, duration_s, rng["cold_start"], rng["dispatch"])
     elif isinstance(config, CloudRunConfig):
-        model = CloudRunModel(config, draws, workload.mode, workload.duration_s, rng["cold_start"])
+        model = CloudRunModel(config, draws, mode, duration_s, rng["cold_start"])
     elif isinstance(config, LambdaManagedInstancesConfig):
-        model = LmiModel(config, draws, workload.mode, workload.duration_s)
+        model = LmiModel(config, draws, mode, duration_s)
     else:
         raise ValueError(f"config={config!r} is not allowed; expected a LambdaConfig, a CloudRunConfig "
                          "or a LambdaManagedInstancesConfig")
-    ledger, end_s = model.run()
-    return Result(config, workload, seed, ledger, end_s)
+    return model.run()
 
 
 class Comparison(dict):

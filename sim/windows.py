@@ -1,0 +1,264 @@
+"""Long runs in windows: a month (or a year) of traffic, window by window, on any executor.
+
+    month = LongWorkload(Diurnal(mean_rate_per_s=38.6), duration_s=30 * 86_400, cpu_ms=Exponential(20),
+                         io_ms=Exponential(180))
+    runs = compare_windows(month, LambdaConfig(), CloudRunConfig(), LambdaManagedInstancesConfig(), seed=1)
+    runs.table()                     # summaries side by side, as sim.compare's
+    runs["Cloud Run"].bill()         # the itemised bill of the whole month
+
+The span [0, duration_s) is cut into windows of `window_s` (a day by default). Window k is an ordinary run
+of the models over [start_k - warmup_s, end_k): its warm-up lets the platform's state (warm environments,
+idle instances, autoscaler windows) forget that the run started cold, and only its core [start_k, end_k)
+is counted (sim.aggregate: the requests that arrived in the core, the busy slices that began in it, the
+instance time inside it). The last window runs on until its last request ends, as a single run does.
+Each window is reduced in its worker to an Aggregate, so memory is that of one window per worker, and the
+aggregates are merged in time order.
+
+Randomness. Window k draws its arrivals and work from its own seed, SeedSequence(seed).spawn(k + 1)[k]
+(built directly as SeedSequence(seed, spawn_key=(k,))), split into the purposes of sim.randomness; every
+platform sees the same draws in a window (common random numbers). So the answer depends on the seed and
+the windows, never on the executor or how many workers it has. A Replay trace gives each window its slice
+of the timestamps (and of Recorded per-request work) and draws nothing for arrivals.
+
+Executors: "process" (a local process pool, one worker per CPU this process may use, at most
+MAX_LOCAL_WORKERS), None (one after another in this process), or any concurrent.futures.Executor, e.g.
+a Dask cluster's `dask.distributed.Client(address).get_executor()`.
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _check
+from .aggregate import STEP_S, Aggregate
+from .arrivals import ArrivalProcess, Poisson, Replay
+from .distributions import Distribution, Fixed, Recorded
+from .randomness import PURPOSES
+from .run import Comparison, run_draws
+from .sweep import _progress, map_in_order, progress_display
+from .workload import MODES, Draws, Workload
+
+#: Default window: a day.
+WINDOW_S = 86_400.0
+#: The warm-up is this many times the longest memory of the platforms' state (see warmup_for).
+WARMUP_FACTOR = 2.0
+#: Local worker processes at most, whatever the CPU count.
+MAX_LOCAL_WORKERS = 16
+#: Memory one request of a window needs while it runs, in bytes: the draws (24), the ledger (34), the models'
+#: per-request copies and the billing reduction's temporaries; measured peak about 300 (benchmarks/month_bench.py).
+BYTES_PER_REQUEST = 400
+#: Default memory allowed for one window's run (bytes).
+WINDOW_MEMORY_BYTES = 2 * 1024 ** 3
+#: Every long run is bounded: at most this many requests in all.
+MAX_TOTAL_REQUESTS = 10_000_000_000
+
+
+@dataclass(frozen=True)
+class LongWorkload:
+    """A workload too long for one run: the fields of sim.Workload, with no cap on its requests (each window
+    is checked instead). `duration_s` None takes a Replay trace's own length."""
+    arrivals: ArrivalProcess
+    duration_s: float | None = None
+    cpu_ms: Distribution = field(default_factory=lambda: Fixed(50.0))
+    io_ms: Distribution = field(default_factory=lambda: Fixed(0.0))
+    mode: str = "sync"
+
+    def __post_init__(self):
+        if not isinstance(self.arrivals, ArrivalProcess):
+            raise ValueError(f"arrivals={self.arrivals!r} is not allowed; expected an arrival process "
+                             "such as Poisson(rate_per_s=...)")
+        if self.duration_s is None:
+            if not isinstance(self.arrivals, Replay):
+                raise ValueError("duration_s=None is only allowed with Replay arrivals; expected a number > 0")
+            object.__setattr__(self, "duration_s", self.arrivals.natural_duration_s)
+        _check.number("duration_s", self.duration_s, low=0, low_open=True, high=366 * 86_400)
+        for name in ("cpu_ms", "io_ms"):
+            value = getattr(self, name)
+            if not isinstance(value, Distribution):
+                raise ValueError(f"{name}={value!r} is not allowed; expected a distribution such as Fixed(ms=...)")
+            if isinstance(value, Recorded) and not (isinstance(self.arrivals, Replay)
+                                                    and len(value) == self.arrivals.timestamps_s.size):
+                raise ValueError(f"{name}={value!r} is not allowed here; expected Replay arrivals with one "
+                                 "recorded value per request")
+        _check.choice("mode", self.mode, MODES)
+        expected = self.expected_between(0.0, self.duration_s)
+        if expected > MAX_TOTAL_REQUESTS:
+            raise ValueError(f"this workload sends about {expected:,.0f} requests, above {MAX_TOTAL_REQUESTS:,}; "
+                             "lower the arrival rate or duration_s")
+
+    @classmethod
+    def of(cls, workload) -> "LongWorkload":
+        """A LongWorkload as it is, or one with the fields of a sim.Workload."""
+        if isinstance(workload, cls):
+            return workload
+        if isinstance(workload, Workload):
+            return cls(workload.arrivals, workload.duration_s, workload.cpu_ms, workload.io_ms, workload.mode)
+        raise ValueError(f"workload={workload!r} is not allowed; expected a sim.Workload or a sim.windows.LongWorkload")
+
+    def expected_between(self, start_s: float, end_s: float) -> float:
+        """Expected arrivals in [start_s, end_s)."""
+        if isinstance(self.arrivals, Replay):
+            return float(np.diff(np.searchsorted(self.arrivals.timestamps_s, [start_s, end_s], side="left"))[0])
+        if isinstance(self.arrivals, Poisson):
+            return self.arrivals.rate_per_s * (end_s - start_s)
+        grid = np.linspace(start_s, end_s, 20_001)
+        return float(np.trapezoid(self.arrivals.rate_at(grid), grid))
+
+
+def arrivals_between(process: ArrivalProcess, rng: np.random.Generator, start_s: float, end_s: float) -> np.ndarray:
+    """Sorted arrival times in [start_s, end_s), drawn as ArrivalProcess.times draws them over [0, duration_s)
+    (the same draws when start_s = 0): a Poisson count, uniform times, thinned by the rate for a varying one."""
+    if isinstance(process, Replay):
+        t = process.timestamps_s
+        return t[np.searchsorted(t, start_s, side="left"):np.searchsorted(t, end_s, side="left")].copy()
+    if isinstance(process, Poisson):
+        n = rng.poisson(process.rate_per_s * (end_s - start_s))
+        return np.sort(rng.uniform(start_s, end_s, n))
+    peak = process.peak_rate_per_s
+    n = rng.poisson(peak * (end_s - start_s))
+    t = np.sort(rng.uniform(start_s, end_s, n))
+    keep = rng.uniform(0.0, peak, n) < process.rate_at(t)
+    return t[keep]
+
+
+def window_streams(seed: int, k: int) -> dict[str, np.random.Generator]:
+    """Window k's generators: SeedSequence(seed).spawn(k + 1)[k], split into sim.randomness.PURPOSES."""
+    children = np.random.SeedSequence(int(seed), spawn_key=(int(k),)).spawn(len(PURPOSES))
+    return {purpose: np.random.default_rng(child) for purpose, child in zip(PURPOSES, children)}
+
+
+def warmup_for(configs) -> float:
+    """WARMUP_FACTOR x the longest memory of the configs' state: Lambda's keep-alive, Cloud Run's idle timeout
+    and autoscaler window, LMI's scaler window, scale-in cooldown, growth window and instance launch. After
+    that long, no environment or instance idle since the run's start is still alive and no autoscaler window
+    reaches back to it; twice that gives the instances started in the warm-up time to settle too."""
+    memory = [0.0]
+    for c in configs:
+        memory += {"lambda": lambda: [c.keep_alive_s],
+                   "cloudrun": lambda: [c.idle_timeout_s, c.autoscale_window_s, c.pending_timeout_s],
+                   "lmi": lambda: [c.scaler_window_s, c.scale_in_cooldown_s, c.scale_growth_window_s,
+                                   c.instance_launch_s]}[c.platform]()
+    return WARMUP_FACTOR * max(memory)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Window k: its run covers [run_start_s, core_end_s) of the whole span and counts [core_start_s, core_end_s)
+    (the last one until its last request ends)."""
+    k: int
+    run_start_s: float
+    core_start_s: float
+    core_end_s: float
+    last: bool
+
+
+def plan(duration_s: float, window_s: float, warmup_s: float) -> list[Window]:
+    """The windows of [0, duration_s): cores of window_s (the last may be shorter), each run from warmup_s before."""
+    n = max(1, math.ceil(duration_s / window_s - 1e-9))
+    edges = [min(k * window_s, duration_s) for k in range(n)] + [duration_s]
+    return [Window(k, max(0.0, edges[k] - warmup_s), edges[k], edges[k + 1], k == n - 1) for k in range(n)]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs for one window on one platform (picklable; a Replay ships only its slice)."""
+    arrivals: ArrivalProcess | None      # None: the window's own timestamps below
+    cpu_ms: Distribution | np.ndarray    # an array: the window's recorded values
+    io_ms: Distribution | np.ndarray
+    mode: str
+    config: object
+    window: Window
+    seed: int
+    step_s: float
+    timestamps_s: np.ndarray | None = None
+
+
+def _work(work, rng, n: int) -> np.ndarray:
+    return work if isinstance(work, np.ndarray) else work.sample(rng, n)
+
+
+def run_window(job: _Job) -> Aggregate:
+    """Draw window job.window's arrivals and work from its own seed, run its config, reduce to an Aggregate."""
+    w = job.window
+    rng = window_streams(job.seed, w.k)
+    t = job.timestamps_s if job.arrivals is None else arrivals_between(job.arrivals, rng["arrivals"],
+                                                                       w.run_start_s, w.core_end_s)
+    draws = Draws(t - w.run_start_s, _work(job.cpu_ms, rng["cpu"], t.size), _work(job.io_ms, rng["io"], t.size))
+    ledger, end_s = run_draws(job.config, draws, job.mode, w.core_end_s - w.run_start_s, rng)
+    core = (w.core_start_s - w.run_start_s, math.inf if w.last else w.core_end_s - w.run_start_s)
+    return Aggregate.from_ledger(job.config, ledger, end_s, core_s=core, offset_s=w.run_start_s, step_s=job.step_s)
+
+
+def _jobs(spec: LongWorkload, configs, windows: list[Window], seed: int, step_s: float) -> list[_Job]:
+    jobs = []
+    for w in windows:
+        arrivals, timestamps, work = spec.arrivals, None, [spec.cpu_ms, spec.io_ms]
+        if isinstance(spec.arrivals, Replay):
+            ts = spec.arrivals.timestamps_s
+            lo, hi = np.searchsorted(ts, [w.run_start_s, w.core_end_s], side="left")
+            arrivals, timestamps = None, ts[lo:hi].copy()
+            work = [d.values_ms[lo:hi].copy() if isinstance(d, Recorded) else d for d in work]
+        jobs += [_Job(arrivals, *work, spec.mode, config, w, seed, step_s, timestamps) for config in configs]
+    return jobs
+
+
+def local_workers(max_workers: int | None = None) -> int:
+    """Worker processes of the default pool: the CPUs this process may use, at most MAX_LOCAL_WORKERS."""
+    if max_workers is not None:
+        return int(_check.number("max_workers", max_workers, low=1, high=1024, integer=True))
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_LOCAL_WORKERS))
+
+
+def compare_windows(workload, *configs, seed: int = 0, window_s: float = WINDOW_S, warmup_s: float | None = None,
+                    executor="process", max_workers: int | None = None, progress=None, step_s: float = STEP_S,
+                    window_memory_bytes: int = WINDOW_MEMORY_BYTES) -> Comparison:
+    """Run a long workload (a sim.Workload or a LongWorkload) on each config in windows, merged: a Comparison of
+    Aggregates keyed by config name (`.table()` as sim.compare's; each has summary(), bill(), timeline()).
+
+    window_s: the windows' length (default a day); warmup_s: the warm-up before each (default warmup_for(configs));
+    executor: "process" (a local pool of max_workers processes, default local_workers()), None (serial) or any
+    concurrent.futures.Executor (e.g. dask.distributed.Client(...).get_executor()); progress: None, True (a bar
+    in notebooks, a text line elsewhere) or a callable(done, total) called as windows finish; step_s: the
+    instances timeline's step. A window whose run would need more than window_memory_bytes is refused."""
+    spec = LongWorkload.of(workload)
+    if not configs:
+        raise ValueError("configs=() is not allowed; expected at least one platform config")
+    names = [getattr(c, "name", None) for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    for c in configs:
+        _check.choice("config.platform", getattr(c, "platform", None), ("lambda", "cloudrun", "lmi"))
+    _check.number("seed", seed, low=0, integer=True)
+    _check.number("window_s", window_s, low=1, high=366 * 86_400)
+    warmup_s = warmup_for(configs) if warmup_s is None else _check.number("warmup_s", warmup_s, low=0, high=86_400)
+    _check.number("step_s", step_s, low=1e-3, high=86_400)
+    _check.number("window_memory_bytes", window_memory_bytes, low=1, integer=True)
+    windows = plan(spec.duration_s, window_s, warmup_s)
+    most = max(spec.expected_between(w.run_start_s, w.core_end_s) for w in windows)
+    need = most * BYTES_PER_REQUEST
+    if need > window_memory_bytes:
+        raise ValueError(f"window_s={window_s!r} is out of range: a window sends up to about {most:,.0f} requests "
+                         f"and needs about {need / 1024 ** 3:,.2f} GiB, above window_memory_bytes="
+                         f"{window_memory_bytes:,}; lower window_s (or raise window_memory_bytes)")
+    jobs = _jobs(spec, configs, windows, int(seed), float(step_s))
+    report = progress_display("windows") if progress is True else _progress(progress)
+    if isinstance(executor, str):
+        _check.choice("executor", executor, ("process",))
+        with ProcessPoolExecutor(max_workers=min(local_workers(max_workers), len(jobs))) as pool:
+            parts = map_in_order(run_window, jobs, pool, report)
+    elif executor is None or isinstance(executor, Executor) or hasattr(executor, "submit"):
+        parts = map_in_order(run_window, jobs, executor, report)
+    else:
+        raise ValueError(f"executor={executor!r} is not allowed; expected 'process', None or a "
+                         "concurrent.futures.Executor")
+    n = len(configs)
+    return Comparison((c.name, Aggregate.merge(parts[i::n])) for i, c in enumerate(configs))
+
+
+def simulate_windows(workload, config, **options) -> Aggregate:
+    """One platform in windows (the options of compare_windows)."""
+    return compare_windows(workload, config, **options)[config.name]
