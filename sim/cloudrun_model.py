@@ -243,9 +243,13 @@ class CloudRunModel(SharedCpuFleet):
             avg_demand, avg_cpu = averages
         else:
             avg_demand, avg_cpu = self.demand, sum(s.cpu_busy for s in self.active + self.standby)
-        desired = max(math.ceil(avg_demand / self.target_demand - 1e-9),
-                      math.ceil(avg_cpu / self.target_cpu - 1e-9))
-        desired = min(max(desired, cfg.min_instances), cfg.max_instances)
+        by_demand = math.ceil(avg_demand / self.target_demand - 1e-9)
+        by_cpu = math.ceil(avg_cpu / self.target_cpu - 1e-9)
+        desired = by_demand if by_demand > by_cpu else by_cpu
+        if desired < cfg.min_instances:
+            desired = cfg.min_instances
+        if desired > cfg.max_instances:
+            desired = cfg.max_instances
         have = len(self.active) + len(self.starting)
         if have < desired:
             while have < desired and self.standby:
@@ -254,7 +258,7 @@ class CloudRunModel(SharedCpuFleet):
             while have < desired and self._alive() < cfg.max_instances:
                 self._start_instance()
                 have += 1
-        surplus = len(self.active) - max(desired, 1 if self.pending_count else 0)
+        surplus = len(self.active) - (desired if desired or not self.pending_count else 1)
         if surplus > 0:
             for instance in sorted(self.active, key=lambda s: s.in_flight)[:surplus]:
                 self._to_standby(instance)
