@@ -214,7 +214,8 @@ def long_table(results: Sequence[tuple[dict, pd.DataFrame]], platforms: Mapping[
 
 def _bar_chart(metric: str, domain_max: float, configs: list[str], where: str, width: int, name: str) -> alt.Chart:
     base = alt.Chart().transform_filter(where).transform_filter(alt.datum.metric == metric)
-    x = alt.X("config:N", sort=configs, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140))
+    x = alt.X("config:N", sort=configs, title=None,
+              axis=alt.Axis(labelAngle=0, labelLimit=140, labelExpr="split(datum.label, ', ')"))
     y = alt.Y("num:Q", title=None, scale=alt.Scale(domain=[0, domain_max], nice=False))
     bars = base.mark_bar().encode(
         x=x, y=y, color=alt.Color("platform:N", scale=alt.Scale(domain=PLATFORM_DOMAIN, range=PLATFORM_RANGE),
@@ -228,19 +229,24 @@ def _bar_chart(metric: str, domain_max: float, configs: list[str], where: str, w
 BARS, TABLE, POINTS = "bars", "table", "points"
 
 
-def _table_chart(metrics: list[str], configs: list[str], where: str, name: str) -> alt.Chart:
-    return (
-        alt.Chart().transform_filter(where)
-        .transform_calculate(shown="datum.num != null ? format(datum.num, ',') : datum.txt")
-        .mark_text(align="right", dx=36)
-        .encode(y=alt.Y("metric:N", sort=metrics, title=None,
-                        axis=alt.Axis(domain=False, ticks=False, labelLimit=230, labelPadding=8)),
-                x=alt.X("config:N", sort=configs, title=None,
-                        axis=alt.Axis(orient="top", domain=False, ticks=False, labelAngle=0, labelLimit=160)),
-                text="shown:N")
-        .properties(width=min(120 * len(configs), TEXT_WIDTH_PX - 240), height=22 * len(metrics),
-                    title="The panel's table at these settings", name=name)
-    )
+def _table_chart(metrics: list[str], configs: list[str], where: str, name: str) -> alt.LayerChart:
+    """The panel's table as text marks: the metric names in the first column (inside the plot, so the bars
+    above start at the left edge), one column per config."""
+    label_px, column_px = 230, 120
+    width = label_px + column_px * len(configs)
+    y = alt.Y("metric:N", sort=metrics, title=None, axis=None)
+    base = alt.Chart().transform_filter(where)
+    names = (base.transform_filter(alt.datum.config == configs[0])
+             .mark_text(align="left", x=0, limit=label_px - 10)
+             .encode(y=y, text="metric:N"))
+    cells = (base.transform_calculate(shown="datum.num != null ? format(datum.num, ',') : datum.txt")
+             .mark_text(align="right", dx=column_px / 2 - 12)
+             .encode(y=y, text="shown:N",
+                     x=alt.X("config:N", sort=configs, title=None, scale=alt.Scale(range=[label_px, width]),
+                             axis=alt.Axis(orient="top", domain=False, ticks=False, labelAngle=0, labelLimit=160)))
+             .properties(name=name))
+    return alt.layer(names, cells).properties(width=width, height=22 * len(metrics),
+                                              title="The panel's table at these settings")
 
 
 def panel_twin(name: str, run: Callable[..., pd.DataFrame], controls: Sequence[Control], bars: Sequence[str],
@@ -259,13 +265,15 @@ def panel_twin(name: str, run: Callable[..., pd.DataFrame], controls: Sequence[C
         raise ValueError(f"bars={missing} are not rows of the table; expected some of {metrics}")
     prefix = name.replace("-", "_")
     where = _filter(controls, prefix)
-    width = max(36 * len(configs), (TEXT_WIDTH_PX - 80 * len(bars)) // len(bars))
+    width = max(62 * len(configs), (TEXT_WIDTH_PX - 80 * len(bars)) // len(bars))
+    per_row = max(1, TEXT_WIDTH_PX // (width + 80))
     panels = []
     for metric in bars:
         peak = data.loc[data["metric"] == metric, "num"].astype(float).max()
         panels.append(_bar_chart(metric, float(peak) * 1.15 if peak > 0 else 1.0, configs, where, width,
                                  f"{prefix}_{BARS}_{len(panels)}"))
-    chart = (alt.vconcat(alt.hconcat(*panels), _table_chart(metrics, configs, where, f"{prefix}_{TABLE}"), data=data)
+    rows = [alt.hconcat(*panels[k:k + per_row]) for k in range(0, len(panels), per_row)]
+    chart = (alt.vconcat(*rows, _table_chart(metrics, configs, where, f"{prefix}_{TABLE}"), data=data)
              .add_params(*(c.param(prefix) for c in controls))
              .configure(**_CONFIG))
     settings = ", ".join(f"{c.label} ({_value_range(c)})" for c in controls)

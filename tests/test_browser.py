@@ -320,10 +320,16 @@ def _rows_at(spec: dict, prefix: str, point: dict) -> list[dict]:
     return [row for row in rows if match(row)]
 
 
+def _group(drawn: dict, name: str) -> list[str]:
+    """The marks of the mark group named `name` (Vega-Lite may add a suffix such as `_2`)."""
+    (key,) = [k for k in drawn if re.fullmatch(rf"{re.escape(name)}(_\d+)?_marks", k)]
+    return drawn[key]
+
+
 def _check_panel_marks(drawn: dict, prefix: str, rows: list[dict], where: str) -> None:
     """The table's text marks and every bar show the rows of this point."""
     expected = {(r["config"], r["metric"]): r for r in rows}
-    table = [_aria(label) for label in drawn[f"{prefix}_table_marks"]]
+    table = [_aria(label) for label in _group(drawn, f"{prefix}_table")]
     assert len(table) == len(expected), f"{where}: table shows {len(table)} cells, the point has {len(expected)}"
     for cell in table:
         row = expected[(cell["config"], cell["metric"])]
@@ -347,7 +353,7 @@ def _check_sweep_marks(drawn: dict, spec: dict, prefix: str, rows: list[dict], w
     x, y = layer["encoding"]["x"], layer["encoding"]["y"]
     series = layer["encoding"]["color"]["field"]
     drawn_points = sorted((float(p[x["title"]].replace(",", "")), float(p[y["title"]].replace(",", "")), p["series"])
-                          for p in map(_aria, drawn[f"{prefix}_points_marks"]))
+                          for p in map(_aria, _group(drawn, f"{prefix}_points")))
     expected = sorted((float(r[x["field"]]), float(r[y["field"]]), r[series]) for r in rows)
     assert len(drawn_points) == len(expected), f"{where}: {len(drawn_points)} points drawn, {len(expected)} expected"
     for got, want in zip(drawn_points, expected):
@@ -366,8 +372,29 @@ def _keys_for(control: dict, controls: list[dict]) -> str:
     return "ArrowRight"     # radio: the next option (wrapping round)
 
 
+def _values(rows: list[dict], controls: set) -> list:
+    """What a point shows: its rows without the settings that select them."""
+    return sorted(json.dumps({k: v for k, v in r.items() if k not in controls}, sort_keys=True) for r in rows)
+
+
+def _wait_for_marks(chart, check, where: str) -> dict:
+    """The drawn marks once `check(drawn)` passes (Vega redraws asynchronously), or its failure after 5 s."""
+    for _ in range(50):
+        drawn = chart.evaluate(READ_TWIN)["marks"]
+        try:
+            check(drawn)
+            return drawn
+        except (AssertionError, KeyError, ValueError):
+            chart.page.wait_for_timeout(100)
+    drawn = chart.evaluate(READ_TWIN)["marks"]
+    check(drawn)
+    return drawn
+
+
 @pytest.mark.parametrize("page", TWIN_PAGES, ids=str)
 def test_every_twin_control_moves_its_marks_to_the_precomputed_values(visit, page: Page):
+    """Each control is moved from the keyboard, step by step, until the data says the figure must change;
+    then the drawn bars, table cells or points must be exactly that point's precomputed rows."""
     visit.open(page.html)
     figures = visit.page.locator("figure.twin")
     count = figures.count()
@@ -380,37 +407,35 @@ def test_every_twin_control_moves_its_marks_to_the_precomputed_values(visit, pag
         spec = _twin_spec(visit.page, element)
         box = visit.page.locator(f"#{element}-controls")
         kind = "panel" if f"{prefix}_table" in json.dumps(spec) else "sweep"
-        changed = 0
-        names = [p["name"] for p in spec["params"]]
-        for name in names + names:           # each control twice: one step, then another
-            controls = box.evaluate(READ_CONTROLS)
-            before = chart.evaluate(READ_TWIN)["marks"]
-            control = next(c for c in controls if c["name"] == name and (c["type"] != "radio" or c["checked"]))
-            target = box.locator(f'[name="{name}"]' + (":checked" if control["type"] == "radio" else "")).first
-            target.focus()
-            visit.page.keyboard.press(_keys_for(control, controls))
-            point = _point(spec, box.evaluate(READ_CONTROLS))
-            where = f"{page.html} {element} after moving {name} to {point}"
-            rows = _rows_at(spec, prefix, point)
-            assert rows, f"{where}: the point is not in the grid"
-            deadline_ms = 5_000
-            for _ in range(deadline_ms // 100):
-                drawn = chart.evaluate(READ_TWIN)["marks"]
-                try:
-                    if kind == "panel":
-                        _check_panel_marks(drawn, prefix, rows, where)
-                    else:
-                        _check_sweep_marks(drawn, spec, prefix, rows, where)
+        fields = {p["name"][len(prefix) + 1:] for p in spec["params"]}
+
+        def check(rows, where):
+            if kind == "panel":
+                return lambda drawn: _check_panel_marks(drawn, prefix, rows, where)
+            return lambda drawn: _check_sweep_marks(drawn, spec, prefix, rows, where)
+
+        point = _point(spec, box.evaluate(READ_CONTROLS))
+        rows = _rows_at(spec, prefix, point)
+        drawn = _wait_for_marks(chart, check(rows, f"{page.html} {element} at its defaults {point}"), element)
+        for param in spec["params"]:
+            name = param["name"]
+            options = param["bind"].get("options") or [None] * 12
+            before_values, before_drawn = _values(rows, fields), drawn
+            for _step in range(len(options) + 1):
+                controls = box.evaluate(READ_CONTROLS)
+                control = next(c for c in controls if c["name"] == name and (c["type"] != "radio" or c["checked"]))
+                box.locator(f'[name="{name}"]' + (":checked" if control["type"] == "radio" else "")).first.focus()
+                visit.page.keyboard.press(_keys_for(control, controls))
+                point = _point(spec, box.evaluate(READ_CONTROLS))
+                rows = _rows_at(spec, prefix, point)
+                assert rows, f"{page.html} {element}: {point} is not in the grid"
+                if _values(rows, fields) != before_values:
                     break
-                except (AssertionError, KeyError):
-                    visit.page.wait_for_timeout(100)
             else:
-                if kind == "panel":
-                    _check_panel_marks(drawn, prefix, rows, where)
-                else:
-                    _check_sweep_marks(drawn, spec, prefix, rows, where)
-            changed += drawn != before
-        assert changed >= len(names), f"{page.html} {element}: the marks changed on only {changed} of {2 * len(names)} moves"
+                pytest.fail(f"{page.html} {element}: no value of {name} changes what the chart shows at {point}")
+            where = f"{page.html} {element} after moving {name} to {point}"
+            drawn = _wait_for_marks(chart, check(rows, where), where)
+            assert drawn != before_drawn, f"{where}: the data changed but the drawn marks did not"
     assert not visit.external, f"{page.html}: requests to outside hosts: {visit.external}"
     assert not visit.console_errors, f"{page.html}: unexpected console errors: {visit.console_errors}"
 
