@@ -19,7 +19,6 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-WIDGET_JS = ROOT / ".cache" / "widgets-js" / "npm"   # filled by tools/fetch_widget_js.sh
 
 
 def on_ci() -> bool:
@@ -74,15 +73,7 @@ def book_url(book_html: Path):
 
 
 @pytest.fixture(scope="session")
-def widget_js() -> Path:
-    """Local copies of the widget JavaScript the pages load from jsDelivr (npm packages, same bytes)."""
-    if not WIDGET_JS.is_dir() or not any(WIDGET_JS.iterdir()):
-        skip_or_fail(f"widget JavaScript not found in {WIDGET_JS}; run: bash tools/fetch_widget_js.sh")
-    return WIDGET_JS
-
-
-@pytest.fixture(scope="session")
-def browser(widget_js):
+def browser():
     """Debian's headless Chromium driven by Playwright (no browser download)."""
     if not CHROMIUM.is_file() and not shutil.which(str(CHROMIUM)):
         skip_or_fail(f"Chromium not found at {CHROMIUM}; install it with: apt-get install -y chromium")

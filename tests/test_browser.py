@@ -1,9 +1,9 @@
 """The built book, as a reader's browser shows it: every page in _toc.yml loads, its figures load and have
 alt text, its glued numbers are filled in, its formulas and widgets render, and the console shows no unexpected error.
 
-The pages load the widget JavaScript and MathJax from jsDelivr, which this machine cannot reach:
-those requests are answered from the npm packages fetched by tools/fetch_widget_js.sh (the same bytes,
-checked by Chromium against the integrity hashes in _config.yml). Any other external request fails the test.
+The book serves every script its pages load (MathJax, the widget manager, Vega: _ext/vendor_js.py), so the
+browser aborts every request that leaves 127.0.0.1, and any such request fails the test: the built book works
+with no network.
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ except ImportError:  # the browser fixture then skips (or fails on CI) with the 
     PlaywrightTimeout = TimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
-JSDELIVR_NPM = "https://cdn.jsdelivr.net/npm/"
 
 # Console messages that the Jupyter Book 1 theme stack prints on every page, with why each is harmless.
 ALLOWED_CONSOLE = {
@@ -120,8 +119,8 @@ PAGES = book_pages()
 class Visit:
     """Loads one page with external requests answered locally or refused, and records what went wrong."""
 
-    def __init__(self, browser, base_url: str, widget_js: Path):
-        self.base_url, self.widget_js = base_url, widget_js
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
         self.console_errors: list[str] = []
         self.external: list[str] = []
         self.not_found: list[str] = []
@@ -133,12 +132,8 @@ class Visit:
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith(self.base_url):
+        if url.startswith(self.base_url) or url.startswith("data:"):
             return route.continue_()
-        local = self.widget_js / url[len(JSDELIVR_NPM):] if url.startswith(JSDELIVR_NPM) else None
-        if local is not None and local.is_file() and "?" not in url:
-            return route.fulfill(path=str(local), content_type=_content_type(local),
-                                 headers={"Access-Control-Allow-Origin": "*"})
         self.external.append(url)
         return route.abort("blockedbyclient")
 
@@ -165,12 +160,6 @@ class Visit:
         return response
 
 
-def _content_type(path: Path) -> str:
-    return {".js": "application/javascript", ".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff",
-            ".ttf": "font/ttf", ".svg": "image/svg+xml", ".eot": "application/vnd.ms-fontobject"}.get(
-        path.suffix, "application/octet-stream")
-
-
 WAIT_FOR_IMAGES = """async () => {
     const imgs = [...document.images];
     for (const img of imgs) { img.loading = "eager"; }
@@ -183,8 +172,8 @@ WAIT_FOR_IMAGES = """async () => {
 
 
 @pytest.fixture
-def visit(browser, book_url, widget_js):
-    visit = Visit(browser, book_url, widget_js)
+def visit(browser, book_url):
+    visit = Visit(browser, book_url)
     yield visit
     visit.page.close()
 
@@ -231,7 +220,7 @@ def test_page_loads_with_its_images_glue_and_widgets_and_a_clean_console(visit, 
         slider.wait_for(state="visible", timeout=20_000)
         assert slider.is_visible(), f"{page.html}: the slider is not visible"
 
-    assert not visit.external, f"{page.html}: requests to outside hosts (no network here; only the pinned widget JS is served locally): {visit.external}"
+    assert not visit.external, f"{page.html}: requests to outside hosts (the book must work offline): {visit.external}"
     assert not visit.not_found, f"{page.html}: missing files (HTTP 404): {visit.not_found}"
     assert not visit.console_errors, f"{page.html}: unexpected console errors: {visit.console_errors}"
 
@@ -450,7 +439,8 @@ def test_twins_add_at_most_400_kb_gzip_to_a_page(book_html, page: Page):
     html = (book_html / page.html).read_text(encoding="utf-8")
     specs = re.findall(r'<script type="application/json" id="twin-[a-z0-9-]+-spec">.*?</script>', html, re.DOTALL)
     assert specs, f"{page.html}: no twin data in the built page"
-    scripts = re.findall(r'src="([^"]*_static/twins/[^"?]+)', html) + re.findall(r'href="([^"]*_static/twins/[^"?]+)', html)
+    scripts = (re.findall(r'src="([^"]*_static/vendor/npm/vega[^"?]+)', html)
+               + re.findall(r'href="([^"]*_static/twins/[^"?]+)', html))
     assert len(scripts) == 4, f"{page.html}: expected vega, vega-lite, vega-embed and the CSS, found {scripts}"
     added = _gzip_size("".join(specs).encode()) + sum(
         _gzip_size((book_html / page.html).parent.joinpath(src).resolve().read_bytes()) for src in scripts)
@@ -461,7 +451,8 @@ def test_pages_without_a_twin_load_no_vega(book_html):
     for page in PAGES:
         if page in TWIN_PAGES:
             continue
-        assert "_static/twins/" not in (book_html / page.html).read_text(encoding="utf-8"), page.html
+        html = (book_html / page.html).read_text(encoding="utf-8")
+        assert "_static/twins/" not in html and "/vega" not in html, page.html
 
 
 def test_a_twin_without_vega_shows_its_note_and_logs_no_error(browser):
@@ -480,3 +471,41 @@ def test_a_twin_without_vega_shows_its_note_and_logs_no_error(browser):
     assert page.locator(".twin-fallback").is_visible()
     assert not errors
     page.close()
+
+
+def test_the_book_works_from_a_folder_with_no_network(browser, book_html):
+    """Opened from disk (file://), every request off the disk aborted: formulas, widgets and twins still render."""
+    page = browser.new_page()
+    external, errors = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            return r.continue_()
+        external.append(r.request.url)
+        return r.abort("internetdisconnected")
+    page.route("**/*", route)
+    checked = {"math": False, "widgets": False, "twins": False}
+    for source in PAGES:
+        html = (book_html / source.html).read_text(encoding="utf-8")
+        wants_math = 'class="math' in html
+        wants_widgets = source.widget_views > 0
+        wants_twins = 'class="twin"' in html
+        if not (wants_math or wants_widgets or wants_twins):
+            continue
+        page.goto((book_html / source.html).as_uri(), wait_until="load")
+        if wants_math:
+            page.wait_for_selector("mjx-container", timeout=15_000)
+            checked["math"] = True
+        if wants_widgets:
+            page.wait_for_selector(".widget-subarea > *", timeout=15_000)
+            checked["widgets"] = True
+        if wants_twins:
+            count = page.locator("figure.twin").count()
+            page.wait_for_function(f"document.querySelectorAll('[data-twin-ready]').length === {count}", timeout=15_000)
+            checked["twins"] = True
+    page.close()
+    assert all(checked.values()), f"no page exercised {[k for k, v in checked.items() if not v]}"
+    assert not external, f"requests that needed a network: {sorted(set(external))[:10]}"
+    unexpected = [e for e in errors if not any(p.search(e) for p in ALLOWED_CONSOLE.values())]
+    assert not unexpected, unexpected

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh machine with Python 3.11 and build the book:
 #   1. .venv with python3.11 (created if missing) and every pinned package, the sim package editable;
-#   2. the widget JavaScript for the browser tests (npm packages, into .cache/widgets-js);
+#   2. the JavaScript the pages load (MathJax, the widget manager, Vega; npm packages into .cache/widgets-js),
+#      which the book serves itself;
 #   3. Debian's chromium for the browser tests (installed with apt-get only when running as root);
 #   4. the book, with warnings as errors: the HTML lands in _build/html/index.html.
 set -euo pipefail
@@ -26,7 +27,7 @@ SECONDS=0
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 echo "setup: pip install took ${SECONDS} s"
 
-echo "setup: fetching the widget JavaScript for the browser tests"
+echo "setup: fetching the JavaScript the pages load (npm)"
 bash tools/fetch_widget_js.sh
 
 if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1; then
