@@ -1,7 +1,9 @@
 """Interactive panels for the labs: sliders that re-run an experiment and redraw its figure.
 
 A panel calls `run(**values)` and shows `show(result)` in an Output widget; with `table=` it also shows
-`table(result)`, a DataFrame that `Panel.table()` returns for tests and static twins.
+`table(result)`, a DataFrame that `Panel.table()` returns for tests and static twins (as a DataFrame,
+not drawn by matplotlib). A figure is updated from one redraw to the next rather than rebuilt
+(sim.plotting.FigureReuse) and shown as a PNG at the width the page shows it (sim.plotting.page_png).
 Sliders only report when released (`continuous_update=False`), so each move runs the simulation once.
 With `expected_requests=` a panel first counts the requests the settings would send and refuses,
 with a message, settings above its run cap (`max_requests`), so no setting can hang the kernel.
@@ -17,7 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import display
+from IPython.display import Image, display
+from matplotlib.figure import Figure
+
+from .plotting import FigureReuse, page_png
 
 _STYLE = {"description_width": "initial"}
 _LAYOUT = {"width": "420px"}
@@ -163,6 +168,8 @@ class Panel(widgets.VBox):
         self.make_table, self.expected_requests = table, expected_requests
         self.max_requests, self.cap_hint = max_requests, cap_hint
         self.status, self.message, self.result, self.last_table = "", "", None, None
+        self.shown = None           # what show() returned at the last redraw
+        self.figures = FigureReuse()
         self.output = widgets.Output()
         super().__init__([widgets.VBox(list(controls.values())), self.output])
         for control in controls.values():
@@ -191,7 +198,7 @@ class Panel(widgets.VBox):
 
     def _redraw(self, _change=None) -> None:
         self.output.clear_output(wait=True)
-        self.result = self.last_table = None
+        self.result = self.last_table = self.shown = None
         with self.output:
             values = self.values()
             try:
@@ -202,16 +209,17 @@ class Panel(widgets.VBox):
                     return
                 self.result = self.run(**values)
                 self.last_table = None if self.make_table is None else self.make_table(self.result)
-                shown = self.show(self.result)
+                with self.figures:
+                    self.shown = self.show(self.result)
             except ValueError as error:
                 self.status, self.message = "invalid", f"These settings cannot run: {error}"
-                self.result = self.last_table = None
+                self.result = self.last_table = self.shown = None
                 print(self.message)
                 return
             self.status, self.message = "ok", ""
             if self.last_table is not None:
                 display(self.last_table)
-            display(shown)
+            display(Image(data=page_png(self.shown), format="png") if isinstance(self.shown, Figure) else self.shown)
 
 
 def explore(run: Callable, show: Callable, **controls: widgets.ValueWidget) -> Panel:

@@ -215,3 +215,42 @@ def test_printed_settings_describe_the_workload_the_labs_run():
     assert f"averaging {io_ms:g} ms (90% of its work)" in text
     assert "first 25% of each 10-minute cycle, for 30 minutes" in text
     assert "arrives steadily" in concurrency_cost.traffic_settings(on_fraction=1.0)
+
+
+# ---------------------------------------------------------------- the figure: updated in place, shown at page width
+#: A setting per panel that changes its figure (other lines, bars, limits and tick labels).
+OTHER_SETTINGS = {"deployment_shape": {"spike_rate_per_s": 600.0, "pooler": True},
+                  "cold_starts": {"gap_s": 120.0, "min_instances": 2},
+                  "concurrency": {"cpu_ms": 200.0, "max_concurrency": 4},
+                  "traffic_cost": {"on_fraction": 1.0, "mean_rate_per_s": 5.0},
+                  "capstone": {"shape": "steady", "mean_rate_per_s": 10.0}}
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its IHDR chunk."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_SETTINGS))
+def test_a_redraw_updates_the_previous_figure_and_draws_what_a_new_figure_draws(name):
+    from sim.plotting import page_png
+    panel = build(name)
+    first = panel.shown
+    defaults = {control: panel.controls[control].value for control in OTHER_SETTINGS[name]}
+    for settings in (OTHER_SETTINGS[name], defaults):
+        for control, value in settings.items():
+            set_control(panel, control, value)
+        assert panel.status == "ok" and panel.shown is first          # the same Figure, emptied and redrawn
+        fresh = panel.show(panel.result)                               # outside a redraw: a new figure
+        assert fresh is not first
+        assert page_png(panel.shown) == page_png(fresh)               # pixel for pixel
+
+
+def test_a_panel_figure_is_rendered_no_wider_than_the_page_shows_it():
+    from sim.plotting import PAGE_WIDTH_PX, page_png
+    panel = build("concurrency")
+    width_px, height_px = png_size(page_png(panel.shown))
+    width_in, height_in = panel.shown.get_size_inches()
+    assert width_px == pytest.approx(PAGE_WIDTH_PX, abs=1)             # 9 inches at 760/9 dpi, not 900 px
+    assert height_px == pytest.approx(height_in * PAGE_WIDTH_PX / width_in, abs=1)

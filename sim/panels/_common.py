@@ -10,13 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from .. import _check
 from ..arrivals import Spike
-from ..plotting import STYLE, platform_colour, platform_key
+from ..plotting import STYLE, plain_figure, platform_colour, platform_key
 from ..run import Comparison, compare
 from ..workload import Workload
 
@@ -89,12 +88,9 @@ def column_table(runs: Comparison, rows: dict[str, Callable]) -> pd.DataFrame:
 
 
 def figure(ncols: int = 1, figsize: tuple[float, float] = (9.0, 3.4)):
-    """A book-styled figure with plain layout (constrained layout costs about 0.4 s per redraw)."""
-    with matplotlib.rc_context(STYLE):
-        fig, axes = plt.subplots(1, ncols, figsize=figsize)
-    plt.close(fig)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.88, wspace=0.3)
-    return fig, axes
+    """A book-styled figure with plain layout (sim.plotting.plain_figure), the previous redraw's when a
+    panel redraws (sim.plotting.FigureReuse)."""
+    return plain_figure(ncols, figsize)
 
 
 def bar_colours(runs: Comparison) -> list[str]:
