@@ -260,3 +260,9 @@ def test_a_lambda_trace_runs_lambda_at_its_logged_memory():
     assert [c.memory_mb for c in configs if c.platform == "lambda"] == [1024]
     assert configs[1:] == capstone.CONFIGS[1:]
     assert capstone.configs_for_trace(capstone.read_traffic("0\n1\n")) == capstone.CONFIGS
+
+
+def test_workload_from_csv_warns_about_an_implausible_reading():
+    from sim.traffic import TrafficWarning
+    with pytest.warns(TrafficWarning, match="if the numbers are milliseconds"):
+        capstone.workload_from_csv(ROOT / "tests" / "data" / "timestamps_ms_since_start.csv")

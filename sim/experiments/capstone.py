@@ -100,9 +100,11 @@ def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column
     request with the work `cpu_ms` and `io_ms` give (see `work`). The window ends just after the last timestamp
     unless `duration_s` says how long the export covers (from its first timestamp): the monthly projection
     scales the window, so a window that cuts a cycle short over-weights the busy part. A CSV with more rows
-    than `max_requests` (plus a header) is refused before it is parsed."""
-    replay = Replay.from_csv(source, column=column, unit=unit, max_rows=max_requests + 1)
-    return replay_workload(replay, cpu_ms=cpu_ms, io_ms=io_ms, duration_s=duration_s, max_requests=max_requests)
+    than `max_requests` (plus a header) is refused before it is parsed; an implausible reading is warned about
+    (sim.traffic.TrafficWarning)."""
+    trace = read_traffic(source, format="timestamps", max_requests=max_requests, column=column, unit=unit)
+    return replay_workload(trace.replay(), cpu_ms=cpu_ms, io_ms=io_ms, duration_s=duration_s,
+                           max_requests=max_requests)
 
 
 def replay_workload(replay: Replay, cpu_ms: float = 20.0, io_ms: float = 180.0, duration_s: float | None = None,

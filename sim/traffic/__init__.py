@@ -60,8 +60,8 @@ def read(source, format: str = "auto", max_rows: int | None = None, **options) -
         raise ValueError(f"format={format!r} is not allowed; expected 'auto' or one of "
                          f"{', '.join(map(repr, FORMATS))}")
     text = read_text(source)
-    check_max_rows(text, max_rows, "the file")
     name = detect(text) if format == "auto" else format
+    check_max_rows(text, max_rows, "the CSV" if name in ("timestamps", "counts", "azure_functions") else "the file")
     reader = FORMATS[name].reader
     allowed = list(inspect.signature(reader).parameters)[1:]
     unknown = sorted(set(options) - set(allowed))
