@@ -1,4 +1,4 @@
-"""Cold-start profiles per runtime, calibrated from ../shared/facts.md (source next to every value).
+"""Cold-start profiles per runtime, calibrated from docs/facts.md (source next to every value).
 
 A cold start's duration is log-normal with the measured median and p95 = 2 x median unless a
 measured spread is given (facts.md section 9, item 5: Shilkov's 95% ranges are about 2x the median).

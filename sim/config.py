@@ -1,6 +1,6 @@
 """Platform configurations: frozen dataclasses whose field names carry their units.
 
-Defaults and ranges come from ../shared/facts.md; the section is named next to each one.
+Defaults and ranges come from docs/facts.md (the fact sheet, also the book page chapters/facts.md); the section is named next to each one.
 """
 from __future__ import annotations
 

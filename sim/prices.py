@@ -1,6 +1,6 @@
 """Prices as data: every figure with its unit, source address, as-of date and confidence.
 
-All figures come from ../shared/facts.md (section named next to each). `as_of` is the date the page
+All figures come from docs/facts.md (section named next to each). `as_of` is the date the page
 itself shows; where it shows none, the read date 2026-11-27 with the note "date not shown on page".
 Figures that facts.md marks UNVERIFIED are flagged wherever they are printed (see `Price.flag`).
 """

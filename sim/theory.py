@@ -1,4 +1,4 @@
-"""Closed-form queueing results the simulator is checked against (DESIGN.md section 3.5).
+"""Closed-form queueing results the simulator is checked against (docs/design.md section 3.5).
 
 Every function takes rates per second and times in seconds, validates its arguments and
 raises ValueError naming the parameter when a queue would be unstable (utilisation >= 1).

@@ -1,4 +1,4 @@
-"""The simulator against closed-form queueing theory (DESIGN.md section 3.5).
+"""The simulator against closed-form queueing theory (docs/design.md section 3.5).
 
 Each check builds a workload and a platform configuration in a regime where a formula in
 `sim.theory` is exact, simulates it once, drops a warm-up (the first `WARMUP_FRACTION` of the

@@ -1,4 +1,4 @@
-"""The simulator agrees with queueing theory within 4 standard errors (DESIGN.md section 3.5).
+"""The simulator agrees with queueing theory within 4 standard errors (docs/design.md section 3.5).
 
 Each check drops a warm-up and estimates by batch means (sim.validation, sim.stats); the oracle
 is pinned to its textbook value here too, so a wrong oracle cannot hide a wrong simulator.

@@ -2,7 +2,7 @@
 
 Tables are built from the code itself (the config dataclasses' fields and defaults, the cold-start
 profiles, the price table), joined with source maps that say where each value comes from in
-../shared/facts.md and what is UNVERIFIED. A field without an entry in its source map is an error,
+docs/facts.md and what is UNVERIFIED. A field without an entry in its source map is an error,
 so a new parameter cannot reach the book undocumented.
 """
 from __future__ import annotations
