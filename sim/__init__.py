@@ -1,11 +1,13 @@
 """sim: SimPy models of AWS Lambda, Google Cloud Run and Lambda Managed Instances, for "The Workload Decides"."""
+from .aggregate import Aggregate
 from .arrivals import Diurnal, Growth, OnOff, Poisson, Replay, Spike
 from .config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from .distributions import Exponential, Fixed, LogNormal
 from .result import Result
 from .run import Comparison, compare, simulate
+from .windows import LongWorkload, compare_windows, simulate_windows
 from .workload import MAX_REQUESTS, Workload
 
 __all__ = ["Workload", "Poisson", "Diurnal", "OnOff", "Spike", "Growth", "Replay", "Fixed", "Exponential", "LogNormal",
            "LambdaConfig", "CloudRunConfig", "LambdaManagedInstancesConfig", "simulate", "compare", "Comparison",
-           "Result", "MAX_REQUESTS"]
+           "Result", "MAX_REQUESTS", "LongWorkload", "compare_windows", "simulate_windows", "Aggregate"]
