@@ -14,8 +14,8 @@ It prints, and writes to benchmarks/results/month.json:
   their ratio (the machine may be shared: the load average before and after is printed with it);
 - the month: wall time, peak memory (resident set of this process and of the largest worker, from
   resource.getrusage; workers x largest + this process bounds the total), the three-platform verdict;
-- warm-up: one day at 5 requests per second as one run and as 6-hour windows with no warm-up and with the
-  default one (sim.windows.warmup_for), to show how much the warm-up matters and that it suffices.
+- warm-up: one day at 5 requests per second (a trace, each request with its own work) as one run and as
+  6-hour windows with no warm-up and with the default one (sim.windows.warmup_for), to show how much the warm-up matters and that it suffices.
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ import pandas as pd  # noqa: E402
 from sim import (CloudRunConfig, Diurnal, Exponential, LambdaConfig, LambdaManagedInstancesConfig,  # noqa: E402
                  Replay, Workload, compare)
 from sim import windows  # noqa: E402
+from sim.distributions import Recorded  # noqa: E402
 from sim.sweep import TextProgress  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "month.json"
@@ -86,8 +87,9 @@ def scaling(rate_per_s: float, slice_days: float) -> dict:
 def warmup_check() -> dict:
     rng = np.random.default_rng(SEED)
     trace = Diurnal(mean_rate_per_s=5.0).times(rng, DAY_S)
-    workload = Workload(Replay(trace), duration_s=DAY_S, cpu_ms=Exponential(mean_ms=20.0),
-                        io_ms=Exponential(mean_ms=180.0))
+    # each request's own work, so that one run and the windows differ only by the windows
+    workload = Workload(Replay(trace), duration_s=DAY_S, cpu_ms=Recorded(rng.exponential(20.0, trace.size)),
+                        io_ms=Recorded(rng.exponential(180.0, trace.size)))
     single = compare(workload, *CONFIGS, seed=SEED)
     rows = {}
     for warmup_s in (0.0, windows.warmup_for(CONFIGS)):
