@@ -48,9 +48,10 @@ WINDOW_S = 86_400.0
 WARMUP_FACTOR = 2.0
 #: Local worker processes at most, whatever the CPU count.
 MAX_LOCAL_WORKERS = 16
-#: Memory one request of a window needs while it runs, in bytes: the draws (24), the ledger (34), the models'
-#: per-request copies and the billing reduction's temporaries; measured peak about 300 (benchmarks/month_bench.py).
-BYTES_PER_REQUEST = 400
+#: Memory one request of a window needs while it runs, in bytes, with a margin: the draws (24), the ledger (34),
+#: the models' per-request copies and the reduction's temporaries; a worker's peak resident set was about 190 bytes
+#: per request of its window (benchmarks/month_bench.py: 685 MiB for a day at 38.6 requests per second).
+BYTES_PER_REQUEST = 300
 #: Default memory allowed for one window's run (bytes).
 WINDOW_MEMORY_BYTES = 2 * 1024 ** 3
 #: Relative simulation cost of a request on each platform (measured: Cloud Run's processor sharing and
@@ -203,8 +204,8 @@ def _jobs(spec: LongWorkload, configs, windows: list[Window], seed: int, step_s:
         if isinstance(spec.arrivals, Replay):
             ts = spec.arrivals.timestamps_s
             lo, hi = np.searchsorted(ts, [w.run_start_s, w.core_end_s], side="left")
-            arrivals, timestamps = None, ts[lo:hi].copy()
-            work = [d.values_ms[lo:hi].copy() if isinstance(d, Recorded) else d for d in work]
+            arrivals, timestamps = None, ts[lo:hi]   # views: a worker receives (pickles) only its slice
+            work = [d.values_ms[lo:hi] if isinstance(d, Recorded) else d for d in work]
         jobs += [_Job(arrivals, *work, spec.mode, config, w, seed, step_s, timestamps) for config in configs]
     return jobs
 
