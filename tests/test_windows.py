@@ -185,3 +185,17 @@ def test_bad_workloads_and_configs_are_refused():
         win.LongWorkload(Poisson(1e6), duration_s=366 * 86_400)
     with pytest.raises(ValueError, match=r"cpu_ms=Recorded\(2 values.* expected Replay arrivals with one recorded"):
         win.LongWorkload(Poisson(1.0), duration_s=10.0, cpu_ms=Recorded([1.0, 2.0]))
+
+
+def test_windows_match_one_run_with_minimum_instances_provisioned_concurrency_and_instance_billing(trace):
+    """The bill rules that are not per request (provisioned concurrency configured for the whole span, idle
+    minimum instances, instance-based lifetimes with a 1-minute minimum) merge across windows within 0.5%."""
+    configs = (LambdaConfig(name="Lambda PC", provisioned_concurrency=2),
+               CloudRunConfig(name="Cloud Run min 2", min_instances=2),
+               CloudRunConfig(name="Cloud Run instance", billing="instance", min_instances=1, idle_timeout_s=60.0))
+    single = compare(trace, *configs, seed=1)
+    runs = win.compare_windows(trace, *configs, seed=1, window_s=WINDOW_S, executor=None)
+    for config in configs:
+        one, windowed = single[config.name].summary(), runs[config.name].summary()
+        assert abs(windowed["cost_usd"] / one["cost_usd"] - 1) <= 0.005, config.name
+        assert windowed["instances_started"] == one["instances_started"], config.name
