@@ -62,7 +62,7 @@ def test_time_average_of_intervals():
     (lambda: stats.replications([1.0, float("nan")]), "values"),
     (lambda: stats.Estimate(1.0, 0.1).within(1.0, k=-1), "k"),
     (lambda: stats.time_average([0], [1], 5.0, 5.0), "t1"),
-    (lambda: validation.validation_table(quick="yes"), "quick"),
+    (lambda: validation.validation_table(n_requests=10), "n_requests"),
     (lambda: validation.ps_check(n_requests=10), "n_requests"),
     (lambda: validation.erlang_b_check(service="gamma"), "service"),
 ])
@@ -109,9 +109,12 @@ def test_cloud_run_capped_instance_throttle_probability_is_mmck():
     assert_agrees(check, terms[-1] / sum(terms), max_relative_se=0.05)
 
 
-def test_validation_table_has_the_documented_columns():
-    table = validation.validation_table(seed=1, quick=True)
-    assert list(table.columns) == ["check", "oracle", "simulated", "se", "within_4se"]
+def test_validation_table_has_the_documented_columns_and_every_check_within_3_se():
+    table = validation.validation_table(seed=1)
+    assert list(table.columns) == ["check", "oracle", "simulated", "se", "z", "within_3se"]
     assert len(table) == 9 and table["se"].gt(0).all()
-    assert table["within_4se"].all(), table[~table["within_4se"]]
-    assert ((table["simulated"] - table["oracle"]).abs() <= 4 * table["se"]).tolist() == table["within_4se"].tolist()
+    assert np.allclose(table["z"], (table["simulated"] - table["oracle"]) / table["se"])
+    assert table["within_3se"].all(), table[~table["within_3se"]]
+    assert (table["z"].abs() <= 3).tolist() == table["within_3se"].tolist()
+    # precise enough to mean something: each standard error at most 2% of its value
+    assert (table["se"] <= 0.02 * table["oracle"]).all(), table
