@@ -13,6 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
+#: Labs whose result sentences are displayed by their own code (sim.labtext), so their student copies have no glue.
+LABS_WITHOUT_GLUE = [ROOT / "labs" / f"{name}.ipynb" for name in
+                     ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")]
 
 _spec = importlib.util.spec_from_file_location("make_student_copies", ROOT / "tools" / "make_student_copies.py")
 copies = importlib.util.module_from_spec(_spec)
@@ -137,3 +140,91 @@ def test_student_copies_run_top_to_bottom():
     result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", *paths],
                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_readable_turns_sphinx_roles_into_text_and_links_that_work_from_student_labs():
+    text = ("See {doc}`../chapters/04_the_workload_decides`, {doc}`the model <../chapters/appendix_model>`, "
+            "[lab one's chapter](../chapters/01_deployment_shape.ipynb), [data](data/x.csv), "
+            "{term}`cold start <Cold start>`, {term}`p99` and {cite}`aws_devguide_2022`.")
+    assert copies.readable(text) == (
+        "See [The workload decides](../../chapters/04_the_workload_decides.ipynb), "
+        "[the model](../../chapters/appendix_model.ipynb), "
+        "[lab one's chapter](../../chapters/01_deployment_shape.ipynb), [data](data/x.csv), "
+        "*cold start*, *p99* and [[aws_devguide_2022]](../../chapters/references.md).")
+    with pytest.raises(ValueError, match="names no notebook"):
+        copies.readable("{doc}`../chapters/no_such_chapter`")
+
+
+def test_the_student_copy_replaces_the_books_how_a_lab_works_box():
+    lab = _lab(_md("# Lab 9\n\n```{admonition} How a lab works\n:class: tip\nUse the rocket icon; open the answers "
+                   "in dropdowns.\n```\n\nThen read on."), _code("x = 1"))
+    student = copies.student_copy(lab)
+    assert len(student.cells) == 2                                 # replaced in place, no second note
+    assert student.cells[0].source == "# Lab 9\n\n" + copies.STUDENT_NOTE + "\n\nThen read on."
+
+
+def _words(cell) -> list[str]:
+    """The lines of an answer that a student copy must not contain (long enough to be the answer's own)."""
+    lines = [line.strip() for line in cell.source.splitlines()]
+    return [line for line in lines if len(line) >= 30 and not line.startswith(("```", ":class:"))]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[p.stem for p in LABS])
+def test_no_answer_is_left_in_a_student_copy(lab):
+    full = nbformat.read(lab, as_version=4)
+    student = nbformat.read(copies.STUDENT_DIR / lab.name, as_version=4)
+    text = "\n".join(c.source for c in student.cells)
+    answers = [c for c in full.cells if "solution" in c.metadata.get("tags", [])]
+    assert answers
+    for cell in answers:
+        source = cell.source
+        if cell.cell_type == "code" and copies.BEGIN in source:   # only the marked part is the answer
+            source = "\n".join(re.findall(rf"{re.escape(copies.BEGIN)}(.*?){re.escape(copies.END)}", source, re.DOTALL))
+        cell = nbformat.v4.new_markdown_cell(source)
+        left = [line for line in _words(cell) if line in text]
+        assert not left, f"{lab.name}: answer lines left in the student copy: {left[:3]}"
+    assert all(c.cell_type != "code" or not c.outputs for c in student.cells)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[p.stem for p in LABS])
+def test_student_copies_agree_with_themselves_and_need_no_sphinx(lab):
+    student = nbformat.read(copies.STUDENT_DIR / lab.name, as_version=4)
+    prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+    assert prose.count("How a lab works") == 1 and copies.STUDENT_NOTE in prose
+    for stale in ("rocket icon", "dropdown", "open the answers"):
+        assert stale not in prose, stale
+    for role in ("{doc}", "{term}", "{cite}"):
+        assert role not in prose, role
+    for target in re.findall(r"\]\((\.\./[^)#]+)", prose):          # every relative link names a file that exists
+        assert (copies.STUDENT_DIR / target).resolve().exists(), target
+
+
+@pytest.mark.parametrize("lab", LABS_WITHOUT_GLUE, ids=[p.stem for p in LABS_WITHOUT_GLUE])
+def test_labs_show_their_results_without_glue(lab):
+    """Result sentences come from the lab's own code: no glue role or call in the lab or its student copy."""
+    for path in (lab, copies.STUDENT_DIR / lab.name):
+        nb = nbformat.read(path, as_version=4)
+        assert not [c.get("id") for c in nb.cells if "glue" in c.source], path
+    full = nbformat.read(lab, as_version=4)
+    sentences = [c for c in full.cells if c.cell_type == "code" and "labtext." in c.source
+                 and "remove-input" in c.metadata.get("tags", [])]
+    assert sentences and all(c.metadata.get("jupyter", {}).get("source_hidden") for c in sentences)
+    for cell in sentences:     # each displays its Markdown, with digits in it
+        shown = [o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})]
+        assert shown and re.search(r"\d", shown[0])
+
+
+@pytest.mark.parametrize("exercise, names", [("1.2", ["pooler=True", "pooler_max_connections"]),
+                                             ("2.2", ["gap_s"]), ("3.1", ["max_concurrency", "cpu_ms", "io_ms"])])
+def test_exercise_prompts_name_the_arguments_they_need(exercise, names):
+    prompts = [c.source for lab in LABS_WITHOUT_GLUE for c in nbformat.read(lab, as_version=4).cells
+               if c.cell_type == "markdown" and c.source.lstrip().startswith(f"**Exercise {exercise}**")]
+    assert len(prompts) == 1
+    for name in names:
+        assert name in prompts[0], name
+
+
+@pytest.mark.parametrize("lab", LABS_WITHOUT_GLUE, ids=[p.stem for p in LABS_WITHOUT_GLUE])
+def test_every_lab_says_where_its_defaults_are(lab):
+    prose = "\n".join(c.source for c in nbformat.read(lab, as_version=4).cells if c.cell_type == "markdown")
+    assert re.search(r"`lab\.(CONCURRENCY_)?DEFAULTS`", prose)

@@ -10,7 +10,8 @@ The labs in labs/ are authored with their solutions. Two kinds of cell carry the
   If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
   so the scaffolding around it stays.
 Cells tagged `html-twin` (a chart for the HTML book, which has no kernel, and its text) are left out: a student has the live panel.
-Student copies have no stored outputs (students run them) and keep everything else; the labs' data files
+Student copies have no stored outputs (students run them) and keep everything else, with their own "How a lab works"
+box and the Sphinx-only roles ({doc}, {term}, {cite}) made readable in JupyterLab (`readable`); the labs' data files
 (labs/data/) are copied beside them (student/labs/data/), so the same relative paths work.
 The answer key of a lab (instructors/answers/<lab>.md) lists each Think! question with its answer and each
 exercise with its worked code, in the lab's order; glued numbers point back at the lab's executed notebook.
@@ -65,14 +66,60 @@ def stub_source(solution: str, exercise: str) -> str:
     return pattern.sub(lambda m: "\n".join(m.group(1) + line for line in stub.splitlines()), solution)
 
 
-STUDENT_NOTE = ("```{note}\nThis is the **student copy** of the lab: the answers to the Think! questions and the worked "
-                "solutions of the exercises are not in it, and each exercise cell raises `NotImplementedError` until "
-                "you replace it with your code. Run the cells from the top; your instructor has the answers.\n```")
+#: The "How a lab works" box of a student copy (it replaces the book's, which points at Binder and at answers in
+#: dropdowns that a student copy does not have); inserted after the title if the lab has no such box.
+HOW_A_LAB_WORKS = re.compile(r"```\{admonition\} How a lab works\n.*?\n```", re.DOTALL)
+STUDENT_NOTE = """```{admonition} How a lab works
+:class: tip
+This is the **student copy** of the lab: the answers to the Think! questions and the worked solutions of the
+exercises are not in it; your instructor has them.
+1. **Predict**: write down a guess before you run anything.
+2. **Run** the cells from the top (Run > Run All Cells, or Shift+Enter one cell at a time).
+3. **Explore** with the interactive panel: move a control and release it, and its table and figure redraw.
+   Under each panel, a static copy shows what it draws at the default settings.
+4. **Think!** about the questions and write your answers down.
+5. **Exercises**: each exercise cell raises `NotImplementedError` until you replace it with your code.
+```"""
+
+#: Roles that only Sphinx resolves, rewritten so that a student copy reads in JupyterLab without it.
+DOC_ROLE = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<)?([^`>]+)>?`")
+TERM_ROLE = re.compile(r"\{term\}`([^`<]+?)(?:\s*<[^`]*>)?`")
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+#: Relative links from labs/ that must climb one more level from student/labs/.
+LAB_RELATIVE_LINK = re.compile(r"\]\((\.\./)(?!\.\./)")
 
 
-def student_copy(nb):
-    """The lab without its answers: solution markdown removed, solution code stubbed, no outputs, and a note
-    after the title saying so (the lab's own text mentions answers in dropdowns)."""
+def _document(target: str, labs_dir: Path) -> tuple[str, str]:
+    """The file a {doc} target names (relative to labs/) and its title: its first '# ' heading."""
+    for suffix in (".ipynb", ".md"):
+        path = (labs_dir / (target + suffix)).resolve()
+        if path.exists():
+            text = path.read_text()
+            if suffix == ".ipynb":
+                text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells if c.cell_type == "markdown")
+            heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+            return target + suffix, heading.group(1).strip() if heading else Path(target).name
+    raise ValueError(f"{{doc}}`{target}` names no notebook or Markdown file under {labs_dir}")
+
+
+def readable(markdown: str, labs_dir: Path = LABS) -> str:
+    """Markdown with Sphinx-only roles made readable without Sphinx, for a copy one folder deeper than labs/:
+    {doc} becomes a relative link to the notebook or file (titled by its heading), {term} its text in italics,
+    {cite} its key in brackets linked to the references, and every relative link climbs one more level."""
+    markdown = LAB_RELATIVE_LINK.sub(r"](../\1", markdown)
+
+    def doc(m) -> str:
+        path, title = _document(m.group(2).strip(), labs_dir)
+        return f"[{m.group(1) or title}](../{path})"
+
+    markdown = DOC_ROLE.sub(doc, markdown)
+    markdown = TERM_ROLE.sub(lambda m: f"*{m.group(1).strip()}*", markdown)
+    return CITE_ROLE.sub(lambda m: f"[[{m.group(1)}]](../../chapters/references.md)", markdown)
+
+
+def student_copy(nb, labs_dir: Path = LABS):
+    """The lab without its answers: solution markdown removed, solution code stubbed, no outputs, the student's
+    "How a lab works" box in place of the book's, and links that work in JupyterLab from student/labs/."""
     student = copy.deepcopy(nb)
     cells = []
     for cell in student.cells:
@@ -89,10 +136,16 @@ def student_copy(nb):
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        else:
+            cell.source = readable(cell.source, labs_dir)
         cells.append(cell)
-    note = nbformat.v4.new_markdown_cell(STUDENT_NOTE)
-    note["id"] = "student-copy-note"
-    cells.insert(1 if cells else 0, note)
+    boxes = [c for c in cells if c.cell_type == "markdown" and HOW_A_LAB_WORKS.search(c.source)]
+    if boxes:
+        boxes[0].source = HOW_A_LAB_WORKS.sub(lambda _m: STUDENT_NOTE, boxes[0].source, count=1)
+    else:
+        note = nbformat.v4.new_markdown_cell(STUDENT_NOTE)
+        note["id"] = "student-copy-note"
+        cells.insert(1 if cells else 0, note)
     student.cells = cells
     student.metadata.pop("widgets", None)   # no stored widget state: nothing has run yet
     return student
@@ -133,6 +186,8 @@ def output_text(cell, max_lines: int = 40) -> str:
             data = output.get("data", {})
             if "image/png" in data:
                 parts.append("(a figure)")
+            elif "text/markdown" in data:
+                parts.append("".join(data["text/markdown"]).rstrip())
             elif "text/plain" in data:
                 parts.append("".join(data["text/plain"]).rstrip())
     lines = "\n".join(p for p in parts if p).splitlines()

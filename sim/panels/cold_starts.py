@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import _check, widgets
+from .. import _check, controls as fitted, widgets
 from ..arrivals import OnOff
 from ..coldstart import RUNTIMES
 from ..config import CloudRunConfig, LambdaConfig
@@ -51,6 +51,7 @@ def experiment(rate_on_per_s: float = DEFAULTS["rate_on_per_s"], gap_s: float = 
                **settings) -> Comparison:
     """The bursts on each config, with `settings` (runtime, package_mb, keep_alive_s, ...) applied where
     they are fields of a config."""
+    fitted.check_settings(settings, CONFIG_FIELDS)
     _check.number("gap_s", gap_s, low=0, high=86_400)
     configs = widgets.with_settings(check_configs(configs), **settings)
     workload = limited({"arrivals": arrivals(rate_on_per_s, gap_s), "duration_s": duration_s(gap_s),
@@ -87,8 +88,13 @@ def draw(runs: Comparison, t: pd.DataFrame) -> Figure:
     return fig
 
 
+#: What run() takes besides DEFAULTS' settings.
+RUN_OPTIONS = ("seed", "max_requests")
+
+
 def run(configs: Sequence = CONFIGS, **values) -> pd.DataFrame:
-    """The panel's table without widgets (defaults: DEFAULTS)."""
+    """The panel's table without widgets (defaults: DEFAULTS; an unknown name is refused with the valid ones)."""
+    fitted.check_settings(values, [*DEFAULTS, *RUN_OPTIONS])
     return table(experiment(configs=configs, **{**DEFAULTS, **values}))
 
 
@@ -97,11 +103,11 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
     configs = check_configs(configs)
     runtimes = widgets.config_choices(configs, "runtime", RUNTIMES)
     controls = {
-        "rate_on_per_s": widgets.slider("burst: requests/s for 1 min", DEFAULTS["rate_on_per_s"], 1.0, 100.0, 1.0,
-                                        readout_format=".0f"),
-        "gap_s": widgets.slider("idle gap between bursts (s)", DEFAULTS["gap_s"], 60.0, 3600.0, 60.0,
-                                readout_format=".0f"),
-        "runtime": widgets.choice("runtime", [(RUNTIME_LABELS.get(r, r), r) for r in runtimes], DEFAULTS["runtime"]),
+        "rate_on_per_s": fitted.slider("burst: requests/s for 1 min", DEFAULTS["rate_on_per_s"], 1.0, 100.0, 1.0,
+                                       readout_format=".0f"),
+        "gap_s": fitted.slider("idle gap between bursts (s)", DEFAULTS["gap_s"], 60.0, 3600.0, 60.0,
+                               readout_format=".0f"),
+        "runtime": fitted.choice("runtime", [(RUNTIME_LABELS.get(r, r), r) for r in runtimes], DEFAULTS["runtime"]),
     }
     teaching = {"package_mb": ("Lambda package (MB, zipped)", 0.5, None),
                 "keep_alive_s": ("Lambda keep-alive (s)", 30.0, 1800.0),
@@ -112,8 +118,8 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
         owner = next((c for c in configs if widgets.has_field([c], field)), None)
         if owner is not None:
             value = DEFAULTS[field]
-            controls[field] = widgets.config_slider(description, owner, field, step, high=high, value=value,
-                                                    readout_format=".1f" if field == "package_mb" else ".0f")
+            controls[field] = fitted.config_slider(description, owner, field, step, high=high, value=value,
+                                                   readout_format=".1f" if field == "package_mb" else ".0f")
     return widgets.Panel(functools.partial(experiment, configs=configs, max_requests=max_requests), show,
                          table=table, expected_requests=expected_requests, max_requests=max_requests,
                          cap_hint="lower the burst rate", **controls)

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .. import _check, widgets
+from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
@@ -80,8 +80,14 @@ def burst_show(runs: Comparison) -> Figure:
     return fig
 
 
+#: What run_concurrency() and run_traffic() take besides their defaults' settings.
+RUN_OPTIONS = ("seed", "max_requests")
+
+
 def run_concurrency(configs: Sequence = CONCURRENCY_CONFIGS, **values) -> pd.DataFrame:
-    """The concurrency panel's table without widgets (defaults: CONCURRENCY_DEFAULTS)."""
+    """The concurrency panel's table without widgets (defaults: CONCURRENCY_DEFAULTS; an unknown name is refused
+    with the valid ones)."""
+    fitted.check_settings(values, [*CONCURRENCY_DEFAULTS, *RUN_OPTIONS])
     return burst_table(burst_experiment(configs=configs, **{**CONCURRENCY_DEFAULTS, **values}))
 
 
@@ -90,15 +96,15 @@ def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int
     configs = check_configs(configs)
     d = CONCURRENCY_DEFAULTS
     controls = {
-        "spike_rate_per_s": widgets.slider("spike (requests/s, 20 s)", d["spike_rate_per_s"], 10.0, 1000.0, 10.0,
-                                           readout_format=".0f"),
-        "cpu_ms": widgets.slider("CPU per request (ms of 1 vCPU)", d["cpu_ms"], 0.0, 500.0, 5.0, readout_format=".0f"),
-        "io_ms": widgets.slider("I/O wait per request (ms)", d["io_ms"], 0.0, 2000.0, 10.0, readout_format=".0f"),
+        "spike_rate_per_s": fitted.slider("spike (requests/s, 20 s)", d["spike_rate_per_s"], 10.0, 1000.0, 10.0,
+                                          readout_format=".0f"),
+        "cpu_ms": fitted.slider("CPU per request (ms of 1 vCPU)", d["cpu_ms"], 0.0, 500.0, 5.0, readout_format=".0f"),
+        "io_ms": fitted.slider("I/O wait per request (ms)", d["io_ms"], 0.0, 2000.0, 10.0, readout_format=".0f"),
     }
     owner = next((c for c in configs if widgets.has_field([c], "max_concurrency")), None)
     if owner is not None:
-        controls["max_concurrency"] = widgets.config_slider("Cloud Run max concurrency", owner, "max_concurrency", 1,
-                                                            value=d["max_concurrency"])
+        controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", owner, "max_concurrency",
+                                                            d["max_concurrency"])
     return widgets.Panel(functools.partial(burst_experiment, configs=configs, max_requests=max_requests), burst_show,
                          table=burst_table, expected_requests=burst_expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)
@@ -180,7 +186,9 @@ def traffic_show(runs: Comparison) -> Figure:
 
 
 def run_traffic(configs: Sequence = TRAFFIC_CONFIGS, **values) -> pd.DataFrame:
-    """The traffic panel's table without widgets (defaults: TRAFFIC_DEFAULTS)."""
+    """The traffic panel's table without widgets (defaults: TRAFFIC_DEFAULTS; an unknown name is refused with the
+    valid ones)."""
+    fitted.check_settings(values, [*TRAFFIC_DEFAULTS, *RUN_OPTIONS])
     return traffic_table(traffic_experiment(configs=configs, **{**TRAFFIC_DEFAULTS, **values}))
 
 
@@ -204,11 +212,9 @@ def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL
     configs = check_configs(configs)
     d = TRAFFIC_DEFAULTS
     controls = {
-        "mean_rate_per_s": widgets.slider("mean requests/s", d["mean_rate_per_s"], 0.1, 20.0, 0.1),
-        "on_fraction": widgets.slider("share of each 10 min with traffic", d["on_fraction"], 0.01, 1.0, 0.01,
-                                      readout_format=".0%"),
-        "io_share": widgets.slider("share of a request spent on I/O", d["io_share"], 0.0, 0.98, 0.01,
-                                   readout_format=".0%"),
+        "mean_rate_per_s": fitted.slider("mean requests/s", d["mean_rate_per_s"], 0.1, 20.0, 0.1),
+        "on_fraction": fitted.percent("share of each 10 min with traffic", d["on_fraction"], 0.01, 1.0, 0.01),
+        "io_share": fitted.percent("share of a request spent on I/O", d["io_share"], 0.0, 0.98, 0.01),
     }
     return widgets.Panel(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests), traffic_show,
                          table=traffic_table, expected_requests=traffic_expected_requests, max_requests=max_requests,

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .. import _check, widgets
+from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.deployment_shape import API_CPU_MS, API_IO_MS, DISTINCT_KEYS
 from ..plotting import STYLE, platform_colour, platform_key, plot_instances, PLATFORM_LINESTYLES
@@ -119,8 +119,13 @@ def show(shape: ShapeRun) -> Figure:
     return fig
 
 
+#: What run() takes besides DEFAULTS' settings.
+RUN_OPTIONS = ("seed", "max_requests")
+
+
 def run(configs: Sequence = CONFIGS, **values) -> pd.DataFrame:
-    """The panel's table without widgets (defaults: DEFAULTS)."""
+    """The panel's table without widgets (defaults: DEFAULTS; an unknown name is refused with the valid ones)."""
+    fitted.check_settings(values, [*DEFAULTS, *RUN_OPTIONS])
     return table(experiment(configs=configs, **{**DEFAULTS, **values}))
 
 
@@ -128,20 +133,19 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
     """Sliders for the spike, the database, the pooler, and Cloud Run's pool size and concurrency cap."""
     configs = check_configs(configs)
     controls = {
-        "spike_rate_per_s": widgets.slider("spike (requests/s, 10 s)", DEFAULTS["spike_rate_per_s"], 20.0, 2000.0, 20.0,
-                                           readout_format=".0f"),
-        "db_max_connections": widgets.slider("database connection limit", DEFAULTS["db_max_connections"], 10, 500, 10,
-                                             integer=True),
-        "pooler": widgets.switch("Lambda: connection pooler (RDS Proxy-like)", DEFAULTS["pooler"]),
-        "pooler_max_connections": widgets.slider("pooler: most connections it opens", DEFAULTS["pooler_max_connections"],
-                                                 5, 200, 5, integer=True),
+        "spike_rate_per_s": fitted.slider("spike (requests/s, 10 s)", DEFAULTS["spike_rate_per_s"], 20.0, 2000.0, 20.0,
+                                          readout_format=".0f"),
+        "db_max_connections": fitted.slider("database connection limit", DEFAULTS["db_max_connections"], 5, 500, 5,
+                                            integer=True),
+        "pooler": fitted.switch("Lambda: connection pooler (RDS Proxy-like)", DEFAULTS["pooler"]),
+        "pooler_max_connections": fitted.slider("pooler: most connections it opens", DEFAULTS["pooler_max_connections"],
+                                                5, 200, 5, integer=True),
     }
     cloud_run = next((c for c in configs if widgets.has_field([c], "connections_per_instance")), None)
     if cloud_run is not None:
-        controls["connections_per_instance"] = widgets.config_slider(
+        controls["connections_per_instance"] = fitted.config_slider(
             "Cloud Run pool size per instance", cloud_run, "connections_per_instance", 1, high=50)
-        controls["max_concurrency"] = widgets.config_slider(
-            "Cloud Run max concurrency", cloud_run, "max_concurrency", 1)
+        controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", cloud_run, "max_concurrency")
     return widgets.Panel(functools.partial(experiment, configs=configs, max_requests=max_requests), show,
                          table=table, expected_requests=expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)

@@ -1,0 +1,62 @@
+"""The labs' result sentences (sim.labtext): they quote the table they are given, and say "about the same"
+when two 95% intervals overlap."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim import labtext
+from sim.panels import cold_starts, concurrency_cost, deployment_shape
+
+
+def test_lab1_sentences_quote_the_table_they_are_given():
+    table = deployment_shape.run()
+    text = labtext.deployment_shape(table, deployment_shape.DEFAULTS).data
+    started = table.loc["environments / instances started"]
+    assert f"start {started['Lambda']} execution environments" in text
+    assert f"with {started['Cloud Run']} instance" in text
+    assert f"{table.loc['requests failed (DB full)', 'Lambda']:,} request" in text
+    assert f"{table.loc['cache hit rate', 'Cloud Run']:.0%}" in text
+    other = deployment_shape.run(spike_rate_per_s=400.0)
+    assert labtext.deployment_shape(other, deployment_shape.DEFAULTS).data != text
+
+
+def test_lab2_sentences_compare_the_gap_with_each_platforms_keep_alive():
+    runs = cold_starts.experiment()
+    table = cold_starts.table(runs)
+    text = labtext.cold_starts(table, runs, cold_starts.DEFAULTS).data
+    assert "longer than Lambda's keep-alive (6 minutes)" in text          # gap 10 minutes > 360 s
+    assert "Cloud Run's idle timeout (15 minutes) outlasts the gap" in text
+    assert f"p99 of {table.loc['p99 latency (ms)', 'Lambda']:,.0f} ms" in text
+    assert f"${table.loc['per 30-day month (USD)', 'Cloud Run']:,.2f} on Cloud Run" in text
+
+
+def test_lab3_sentences_name_the_three_columns_and_their_numbers():
+    burst = concurrency_cost.run_concurrency()
+    text = labtext.concurrency(burst, concurrency_cost.CONCURRENCY_DEFAULTS, concurrency_cost.BURST_DURATION_S,
+                               concurrency_cost.BASE_RATE_PER_S).data
+    lam, run, mi = burst.columns
+    assert f"{lam} started {burst.loc['environments / instances started', lam]} environments" in text
+    assert f"${burst.loc['cost of the window (USD)', mi]:.4f} for the same window" in text
+    assert "need 2 vCPUs of CPU work" in text                            # 100 requests/s x 20 ms
+    traffic = concurrency_cost.run_traffic()
+    month = traffic.loc["per 30-day month (USD)"]
+    assert f"${month['Lambda MI']:,.2f}" in labtext.traffic_cost(traffic, concurrency_cost.TRAFFIC_DEFAULTS).data
+
+
+def _summary(lambda_ci, cloud_run_ci):
+    rows = []
+    for config, (low, mean, high) in (("Lambda", lambda_ci), ("Cloud Run", cloud_run_ci)):
+        rows.append({"metric": "monthly_usd", "on_fraction": 1.0, "config": config,
+                     "mean": mean, "ci95_low": low, "ci95_high": high})
+    return pd.DataFrame(rows)
+
+
+def test_cheaper_only_when_the_intervals_do_not_overlap():
+    apart = labtext.cheaper_with_intervals(_summary((9, 10, 11), (4, 5, 6)), {1.0: "Steady"}, "Lambda", "Cloud Run")
+    assert apart.data == ("Steady: Cloud Run is cheaper ($5.00 against $10.00 a month; "
+                          "the 95% intervals do not overlap).")
+    close = labtext.cheaper_with_intervals(_summary((4, 5.2, 6.4), (4.5, 5, 5.5)), {1.0: "Steady"}, "Lambda", "Cloud Run")
+    assert close.data.startswith("Steady: Lambda and Cloud Run cost about the same ($5.20 and $5.00")
+    with pytest.raises(ValueError, match="configs \\['Lambda MI'\\] are not in the summary"):
+        labtext.cheaper_with_intervals(_summary((1, 2, 3), (1, 2, 3)), {1.0: "x"}, "Lambda", "Lambda MI")
