@@ -26,9 +26,10 @@ a Dask cluster's `dask.distributed.Client(address).get_executor()`.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,7 +40,7 @@ from .arrivals import ArrivalProcess, Poisson, Replay
 from .distributions import Distribution, Fixed, Recorded
 from .randomness import PURPOSES
 from .run import Comparison, run_draws
-from .sweep import _progress, map_in_order, progress_display
+from .sweep import _progress, progress_display
 from .workload import MODES, Draws, Workload
 
 #: Default window: a day.
@@ -57,6 +58,8 @@ WINDOW_MEMORY_BYTES = 2 * 1024 ** 3
 #: Relative simulation cost of a request on each platform (measured: Cloud Run's processor sharing and
 #: autoscaler make it about 1.4 times Lambda's), to hand out the longest windows first.
 COST_PER_REQUEST = {"lambda": 1.0, "cloudrun": 1.4, "lmi": 1.0}
+#: Jobs handed to a given executor at a time (a local pool gets two per worker): enough to keep a cluster busy.
+PENDING_JOBS = 32
 #: Every long run is bounded: at most this many requests in all.
 MAX_TOTAL_REQUESTS = 10_000_000_000
 
@@ -217,6 +220,64 @@ def local_workers(max_workers: int | None = None) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), MAX_LOCAL_WORKERS))
 
 
+def _check_run(configs, seed, window_s, warmup_s, step_s, executor) -> float:
+    """Check what every windowed run takes; returns the warm-up (default warmup_for(configs))."""
+    if not configs:
+        raise ValueError("configs=() is not allowed; expected at least one platform config")
+    names = [getattr(c, "name", None) for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    for c in configs:
+        _check.choice("config.platform", getattr(c, "platform", None), ("lambda", "cloudrun", "lmi"))
+    _check.number("seed", seed, low=0, integer=True)
+    _check.number("window_s", window_s, low=1, high=366 * 86_400)
+    _check.number("step_s", step_s, low=1e-3, high=86_400)
+    if isinstance(executor, str):
+        _check.choice("executor", executor, ("process",))
+    elif not (executor is None or isinstance(executor, Executor) or hasattr(executor, "submit")):
+        raise ValueError(f"executor={executor!r} is not allowed; expected 'process', None or a "
+                         "concurrent.futures.Executor")
+    return warmup_for(configs) if warmup_s is None else _check.number("warmup_s", warmup_s, low=0, high=86_400)
+
+
+def _run_jobs(jobs, total: int, executor, max_workers: int | None, progress, ahead: int = PENDING_JOBS
+              ) -> list[Aggregate]:
+    """Run (index, job) pairs on the executor (a local pool of max_workers when it is "process"), at most `ahead`
+    at a time (two per worker of the local pool); results by index. Jobs are taken from the iterable only as
+    others finish, so a stream of windows is never all in memory."""
+    report = progress_display("windows") if progress is True else _progress(progress)
+    if isinstance(executor, str):
+        workers = min(local_workers(max_workers), total)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return _run_jobs(jobs, total, pool, None, report, ahead=2 * workers)
+    parts = [None] * total
+    done = 0
+    if report is not None:
+        report(0, total)
+    if executor is None:
+        for i, job in jobs:
+            parts[i], done = run_window(job), done + 1
+            if report is not None:
+                report(done, total)
+        return parts
+    pending = {}
+    for i, job in itertools.chain(jobs, [(None, None)]):
+        if job is not None:
+            pending[executor.submit(run_window, job)] = i
+        while pending and (len(pending) >= ahead or job is None):
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                parts[pending.pop(future)], done = future.result(), done + 1
+                if report is not None:
+                    report(done, total)
+    return parts
+
+
+def _merged(configs, parts) -> Comparison:
+    n = len(configs)
+    return Comparison((c.name, Aggregate.merge(parts[i::n])) for i, c in enumerate(configs))
+
+
 def compare_windows(workload, *configs, seed: int = 0, window_s: float = WINDOW_S, warmup_s: float | None = None,
                     executor="process", max_workers: int | None = None, progress=None, step_s: float = STEP_S,
                     window_memory_bytes: int = WINDOW_MEMORY_BYTES) -> Comparison:
@@ -229,17 +290,7 @@ def compare_windows(workload, *configs, seed: int = 0, window_s: float = WINDOW_
     in notebooks, a text line elsewhere) or a callable(done, total) called as windows finish; step_s: the
     instances timeline's step. A window whose run would need more than window_memory_bytes is refused."""
     spec = LongWorkload.of(workload)
-    if not configs:
-        raise ValueError("configs=() is not allowed; expected at least one platform config")
-    names = [getattr(c, "name", None) for c in configs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
-    for c in configs:
-        _check.choice("config.platform", getattr(c, "platform", None), ("lambda", "cloudrun", "lmi"))
-    _check.number("seed", seed, low=0, integer=True)
-    _check.number("window_s", window_s, low=1, high=366 * 86_400)
-    warmup_s = warmup_for(configs) if warmup_s is None else _check.number("warmup_s", warmup_s, low=0, high=86_400)
-    _check.number("step_s", step_s, low=1e-3, high=86_400)
+    warmup_s = _check_run(configs, seed, window_s, warmup_s, step_s, executor)
     _check.number("window_memory_bytes", window_memory_bytes, low=1, integer=True)
     windows = plan(spec.duration_s, window_s, warmup_s)
     most = max(spec.expected_between(w.run_start_s, w.core_end_s) for w in windows)
@@ -253,23 +304,59 @@ def compare_windows(workload, *configs, seed: int = 0, window_s: float = WINDOW_
     cost = [spec.expected_between(j.window.run_start_s, j.window.core_end_s) * COST_PER_REQUEST[j.config.platform]
             for j in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -cost[i])
-    report = progress_display("windows") if progress is True else _progress(progress)
-    if isinstance(executor, str):
-        _check.choice("executor", executor, ("process",))
-        with ProcessPoolExecutor(max_workers=min(local_workers(max_workers), len(jobs))) as pool:
-            done = map_in_order(run_window, [jobs[i] for i in order], pool, report)
-    elif executor is None or isinstance(executor, Executor) or hasattr(executor, "submit"):
-        done = map_in_order(run_window, [jobs[i] for i in order], executor, report)
-    else:
-        raise ValueError(f"executor={executor!r} is not allowed; expected 'process', None or a "
-                         "concurrent.futures.Executor")
-    parts = [None] * len(jobs)
-    for i, part in zip(order, done):
-        parts[i] = part
-    n = len(configs)
-    return Comparison((c.name, Aggregate.merge(parts[i::n])) for i, c in enumerate(configs))
+    return _merged(configs, _run_jobs(((i, jobs[i]) for i in order), len(jobs), executor, max_workers, progress))
 
 
 def simulate_windows(workload, config, **options) -> Aggregate:
     """One platform in windows (the options of compare_windows)."""
     return compare_windows(workload, config, **options)[config.name]
+
+
+def compare_chunks(chunks, *configs, duration_s: float, cpu_ms: Distribution = Fixed(50.0),
+                   io_ms: Distribution = Fixed(0.0), mode: str = "sync", seed: int = 0, window_s: float = WINDOW_S,
+                   warmup_s: float | None = None, executor="process", max_workers: int | None = None, progress=None,
+                   step_s: float = STEP_S) -> Comparison:
+    """compare_windows for a trace read in chunks, never all in memory: `chunks` yields its arrival timestamps
+    (seconds since the trace began, in order across chunks), e.g.
+    `(c["t_s"].to_numpy() for c in pandas.read_csv(path, chunksize=1_000_000))`. Each window takes its
+    timestamps (with its warm-up's) as the chunks arrive and goes to a worker; only the windows in flight and the
+    chunk being read are held. Timestamps from `duration_s` on are left out, as a Replay's are. Each request's
+    work is drawn from `cpu_ms` and `io_ms` in its window, so the answer is compare_windows's on the same
+    timestamps as one Replay."""
+    spec = LongWorkload(Poisson(0.0), duration_s, cpu_ms, io_ms, mode)   # checks the fields
+    for name, work in (("cpu_ms", cpu_ms), ("io_ms", io_ms)):
+        if isinstance(work, Recorded):
+            raise ValueError(f"{name}={work!r} is not allowed with chunks; expected a distribution such as "
+                             "Exponential(mean_ms=...)")
+    warmup_s = _check_run(configs, seed, window_s, warmup_s, step_s, executor)
+    windows = plan(spec.duration_s, window_s, warmup_s)
+    jobs = _chunk_jobs(iter(chunks), spec, configs, windows, int(seed), float(step_s))
+    return _merged(configs, _run_jobs(enumerate(jobs), len(windows) * len(configs), executor, max_workers,
+                                      progress))
+
+
+def _chunk_jobs(chunks, spec: LongWorkload, configs, windows: list[Window], seed: int, step_s: float):
+    """Each window's jobs, in window order, from a stream of timestamp chunks."""
+    held = np.zeros(0)
+    count, last_s = 0, 0.0       # timestamps read so far (to name a bad one), the last of them
+    for w, following in zip(windows, windows[1:] + [None]):
+        while held.size == 0 or held[-1] < w.core_end_s:
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            chunk = np.asarray(chunk, dtype=float).ravel()
+            previous = np.r_[last_s, chunk[:-1]]
+            bad = np.flatnonzero(~np.isfinite(chunk) | (chunk < 0) | (chunk < previous))
+            if bad.size:
+                i = int(bad[0])
+                raise ValueError(f"timestamp {count + i} of the chunks, {float(chunk[i])!r}, is not allowed; expected "
+                                 "finite seconds >= 0, in order across chunks")
+            count += chunk.size
+            last_s = chunk[-1] if chunk.size else last_s
+            held = np.concatenate([held, chunk])
+        lo, hi = np.searchsorted(held, [w.run_start_s, w.core_end_s], side="left")
+        timestamps = held[lo:hi].copy()
+        for config in configs:
+            yield _Job(None, spec.cpu_ms, spec.io_ms, spec.mode, config, w, seed, step_s, timestamps)
+        if following is not None:
+            held = held[np.searchsorted(held, following.run_start_s, side="left"):]

@@ -199,3 +199,32 @@ def test_windows_match_one_run_with_minimum_instances_provisioned_concurrency_an
         one, windowed = single[config.name].summary(), runs[config.name].summary()
         assert abs(windowed["cost_usd"] / one["cost_usd"] - 1) <= 0.005, config.name
         assert windowed["instances_started"] == one["instances_started"], config.name
+
+
+def test_a_trace_read_in_chunks_gives_the_answer_of_the_whole_trace(tmp_path):
+    """compare_chunks on a CSV read with pandas in chunks equals compare_windows on the same timestamps as one
+    Replay (same seed, same windows), on one worker and on two."""
+    import pandas as pd
+    rng = np.random.default_rng(3)
+    ts = Diurnal(mean_rate_per_s=2.0, period_s=7_200.0).times(rng, 7_200.0)
+    path = tmp_path / "trace.csv"
+    pd.DataFrame({"t_s": ts}).to_csv(path, index=False)
+    work = dict(cpu_ms=Exponential(mean_ms=20.0), io_ms=Exponential(mean_ms=180.0))
+    whole = win.compare_windows(Workload(Replay(ts), duration_s=7_200.0, **work), *CONFIGS, seed=4,
+                                window_s=1_800.0, executor=None)
+    chunks = (c["t_s"].to_numpy() for c in pd.read_csv(path, chunksize=997))
+    assert_same(win.compare_chunks(chunks, *CONFIGS, duration_s=7_200.0, seed=4, window_s=1_800.0, executor=None,
+                                   **work), whole)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        chunks = (c["t_s"].to_numpy() for c in pd.read_csv(path, chunksize=5_000))
+        assert_same(win.compare_chunks(chunks, *CONFIGS, duration_s=7_200.0, seed=4, window_s=1_800.0,
+                                       executor=pool, **work), whole)
+    assert whole["Lambda"].requests == ts.size
+
+
+def test_chunks_out_of_order_or_with_recorded_work_are_refused():
+    with pytest.raises(ValueError, match=r"timestamp 3 of the chunks, 1.0, is not allowed; expected finite seconds "
+                                         r">= 0, in order across chunks"):
+        win.compare_chunks(iter([[0.0, 2.0], [3.0, 1.0]]), LambdaConfig(), duration_s=10.0, executor=None)
+    with pytest.raises(ValueError, match=r"cpu_ms=Recorded\(2 values.*is not allowed"):
+        win.compare_chunks(iter([[0.0, 2.0]]), LambdaConfig(), duration_s=10.0, cpu_ms=Recorded([1.0, 2.0]))
