@@ -1,0 +1,174 @@
+"""Result tables for readers: rounded to meaningful digits, plain headers with units, money without
+scientific notation, sources as links.
+
+`table(frame)` reads each column's unit from its name (the package's naming: `_ms`, `_s`, `_usd`, `_rate`,
+`_share`, `_se`) and returns a `ReaderTable`, which a notebook shows as HTML (links clickable) and as plain
+text (the same cells). Only the formatting changes: every number is the one in `frame`.
+"""
+from __future__ import annotations
+
+import html
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+SIGNIFICANT = 3
+MISSING = "–"
+
+#: Name endings and the unit they carry, longest first.
+UNITS = (("_usd_se", "USD"), ("_ms_se", "ms"), ("_s_se", "s"), ("_usd", "USD"), ("_ms", "ms"), ("_s", "s"),
+         ("_mb", "MB"), ("_gib", "GiB"), ("_per_s", "per s"))
+PERCENT_ENDINGS = ("_rate", "_share", "_rate_se", "_share_se", "_fraction")
+#: Words that read better than their abbreviation in a header.
+WORDS = {"p50": "p50", "p99": "p99", "db": "DB", "usd": "USD", "cpu": "CPU", "io": "I/O", "vcpu": "vCPU",
+         "se": "SE", "lmi": "LMI", "mb": "MB"}
+
+
+def significant(x: float, digits: int = SIGNIFICANT) -> str:
+    """`x` with `digits` significant digits in fixed notation and thousands separators (no exponent):
+    600.531222 -> '601', 0.0114 -> '0.0114', 1643.55 -> '1,644'."""
+    if not math.isfinite(x):
+        return MISSING
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"
+
+
+def money(x: float) -> str:
+    """Dollars for a table: cents from $1 up, three significant digits below ($0.0114, $0.000024)."""
+    if not math.isfinite(x):
+        return MISSING
+    return f"${x:,.2f}" if abs(x) >= 1 else "$" + significant(x)
+
+
+def percent(x: float, digits: int = 2) -> str:
+    """A share as a percentage with `digits` significant digits (0.000614 -> '0.061%', 0.945 -> '94%'...
+    and 1 -> '100%')."""
+    if not math.isfinite(x):
+        return MISSING
+    if x == 0:
+        return "0%"
+    value = 100 * x
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}%"
+
+
+def link(url: str, text: str | None = None) -> str:
+    """An HTML link to `url`, shown as `text` or as the address without its scheme."""
+    shown = text if text is not None else url.split("://", 1)[-1].removeprefix("www.")
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(shown)}</a>'
+
+
+def header(name) -> str:
+    """A plain-language header from a column name: 'latency_p99_ms' -> 'latency p99 (ms)',
+    'cost_usd_se' -> '± SE (USD)', 'cache_hit_rate' -> 'cache hit rate' (its cells carry '%')."""
+    if isinstance(name, tuple):
+        return ", ".join(header(part) for part in name if part != "")
+    if not isinstance(name, str):
+        return str(name)
+    unit = next((u for end, u in UNITS if name.endswith(end)), None)
+    stem = name
+    if unit is not None:
+        end = next(end for end, u in UNITS if name.endswith(end))
+        stem = name[: -len(end)] + ("_se" if end.endswith("_se") else "")
+    if stem.endswith("_se"):
+        words = "± SE"
+    else:
+        words = " ".join(WORDS.get(w, w) for w in stem.split("_"))
+    return f"{words} ({unit})" if unit else words
+
+
+def _formatter(name, values: pd.Series):
+    if isinstance(name, tuple):
+        name = next((part for part in name if isinstance(part, str) and part), "")
+    if isinstance(name, str) and name.endswith(("_usd", "_usd_se")):
+        return money
+    if isinstance(name, str) and name.endswith(PERCENT_ENDINGS):
+        return percent
+    if isinstance(name, str) and name.endswith("_se") and pd.api.types.is_float_dtype(values):
+        return lambda v: significant(v, 2)
+    if pd.api.types.is_bool_dtype(values):
+        return lambda v: "yes" if v else "no"
+    if pd.api.types.is_integer_dtype(values):
+        return lambda v: f"{v:,}"
+    if pd.api.types.is_float_dtype(values):
+        return significant
+    return None
+
+
+def _cell(value, formatter) -> str:
+    """One cell as HTML: a number formatted, an address as a link, other text escaped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if formatter is not None and isinstance(value, (int, float, np.integer, np.floating)) \
+            and not isinstance(value, bool):
+        return html.escape(formatter(value))
+    text = str(value)
+    if text.startswith(("http://", "https://")):
+        return link(text)
+    return html.escape(text)
+
+
+def _header(name, headers: Mapping) -> str:
+    """A column's header: `headers[name]`, or for a column of a pivot each level's header joined."""
+    if isinstance(name, tuple) and name not in headers:
+        return ", ".join(_header(part, headers) for part in name if part != "")
+    return headers.get(name, header(name))
+
+
+def _index(index: pd.Index) -> pd.Index:
+    """Row labels as text: whole numbers without a decimal point (1.0 -> '1'), others unchanged."""
+    def label(v):
+        if isinstance(v, (float, np.floating)) and math.isfinite(v):
+            return f"{v:,.0f}" if float(v).is_integer() else significant(float(v))
+        return v
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples([tuple(label(v) for v in t) for t in index], names=index.names)
+    return pd.Index([label(v) for v in index], name=index.name)
+
+
+class ReaderTable:
+    """A formatted table: `frame` holds the cells as HTML strings; shown as HTML and as plain text."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def _repr_html_(self) -> str:
+        return self.frame.to_html(escape=False, classes="reader-table", border=0)
+
+    def __repr__(self) -> str:
+        plain = self.frame.map(lambda s: html.unescape(_strip_tags(s)))
+        return plain.to_string()
+
+
+def _strip_tags(cell: str) -> str:
+    """The text of a cell, a link shown by its address."""
+    if cell.startswith("<a href="):
+        return html.unescape(cell.split('"', 2)[1])
+    return cell
+
+
+def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None,
+          formats: Mapping[str, object] | None = None, transpose: bool = False) -> ReaderTable:
+    """`frame` for a reader: numbers by their column's unit (see `header`), headers in words with units
+    (`headers` overrides single ones, `formats` a column's formatter: a function of one number, or 'money',
+    'percent', 'int'), index levels named the same way. `transpose` shows columns as rows (after formatting,
+    so each row keeps its unit)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    headers = dict(headers or {})
+    named = {"money": money, "percent": percent, "int": lambda v: f"{v:,.0f}", "significant": significant}
+    cells = {}
+    for column in frame.columns:
+        chosen = (formats or {}).get(column)
+        formatter = named[chosen] if isinstance(chosen, str) else chosen or _formatter(column, frame[column])
+        cells[column] = [_cell(v, formatter) for v in frame[column].tolist()]
+    out = pd.DataFrame(cells, index=_index(frame.index))
+    out.columns = [_header(c, headers) for c in frame.columns]
+    out.index.names = [headers.get(n, header(n)) if n is not None else None for n in frame.index.names]
+    if transpose:
+        out = out.T
+    return ReaderTable(out)
