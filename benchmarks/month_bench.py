@@ -11,7 +11,9 @@ standard work), on the default Lambda, Cloud Run and Lambda Managed Instances co
 It prints, and writes to benchmarks/results/month.json:
 
 - scaling: wall time of a `--slice-days` slice (4 days) on 1 worker and on 2 workers, in this process, and
-  their ratio (the machine may be shared: the load average before and after is printed with it);
+  their ratio; the machine may be shared, so the load average before and after and the cores the workers
+  got (their CPU seconds / wall seconds) are printed with it. Linux's autogroup scheduler shares the CPUs
+  between sessions, not processes: while another session keeps a core busy, two workers share one core;
 - the month: wall time, peak memory (resident set of this process and of the largest worker, from
   resource.getrusage; workers x largest + this process bounds the total), the three-platform verdict;
 - warm-up: one day at 5 requests per second (a trace, each request with its own work) as one run and as
@@ -66,22 +68,30 @@ def rss_mib(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024   # Linux: KiB
 
 
-def timed_run(workload, workers: int, progress=None, window_s=DAY_S) -> tuple[float, object]:
-    start = time.perf_counter()
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)   # workers that have ended (the pool is shut down)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(workload, workers: int, progress=None, window_s=DAY_S) -> tuple[float, object, float]:
+    """Wall seconds, the runs, and the workers' CPU seconds."""
+    start, cpu = time.perf_counter(), children_cpu_s()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         runs = windows.compare_windows(workload, *CONFIGS, seed=SEED, window_s=window_s, executor=pool,
                                        progress=progress)
-    return time.perf_counter() - start, runs
+    return time.perf_counter() - start, runs, children_cpu_s() - cpu
 
 
 def scaling(rate_per_s: float, slice_days: float) -> dict:
     workload = month_workload(slice_days, rate_per_s)
     before = load()
-    one_s, one = timed_run(workload, 1)
-    two_s, two = timed_run(workload, 2)
+    one_s, one, one_cpu = timed_run(workload, 1)
+    two_s, two, two_cpu = timed_run(workload, 2)
     same = all(one[name].summary() == two[name].summary() for name in one)
     return dict(slice_days=slice_days, requests=one["Lambda"].requests, one_worker_s=one_s, two_workers_s=two_s,
-                speedup=one_s / two_s, identical_answers=same, load_before=before, load_after=load())
+                speedup=one_s / two_s, identical_answers=same, load_before=before, load_after=load(),
+                one_worker_cpu_s=one_cpu, two_workers_cpu_s=two_cpu,
+                cores_used_one=one_cpu / one_s, cores_used_two=two_cpu / two_s)
 
 
 def warmup_check() -> dict:
@@ -109,12 +119,12 @@ def warmup_check() -> dict:
 def month(days: float, rate_per_s: float, workers: int, window_s: float) -> dict:
     workload = month_workload(days, rate_per_s)
     before = load()
-    wall_s, runs = timed_run(workload, workers, TextProgress("month windows"), window_s)
+    wall_s, runs, cpu_s = timed_run(workload, workers, TextProgress("month windows"), window_s)
     table = runs.table()
     bills = {name: {"total_usd": agg.bill().total_usd, "monthly_usd": agg.bill().monthly_usd} for name, agg in runs.items()}
     self_mib, child_mib = rss_mib(resource.RUSAGE_SELF), rss_mib(resource.RUSAGE_CHILDREN)
     return dict(days=days, rate_per_s=rate_per_s, workers=workers, window_s=window_s,
-                requests=runs["Lambda"].requests, wall_s=wall_s, peak_rss_self_mib=self_mib,
+                requests=runs["Lambda"].requests, wall_s=wall_s, workers_cpu_s=cpu_s, peak_rss_self_mib=self_mib,
                 peak_rss_largest_worker_mib=child_mib, peak_total_bound_mib=self_mib + workers * child_mib,
                 load_before=before, load_after=load(), table=table.astype(str).to_dict(), bills=bills,
                 cheapest=min(bills, key=lambda name: bills[name]["total_usd"]))
@@ -137,7 +147,8 @@ def main(argv=None) -> dict:
         print(f"scaling, {s['slice_days']:g} days ({s['requests']:,} requests x 3 platforms): 1 worker "
               f"{s['one_worker_s']:.1f} s, 2 workers {s['two_workers_s']:.1f} s, speed-up {s['speedup']:.2f}x "
               f"(target >= {MIN_SPEEDUP}); identical answers: {s['identical_answers']}; load average "
-              f"{s['load_before']:.2f} -> {s['load_after']:.2f}", flush=True)
+              f"{s['load_before']:.2f} -> {s['load_after']:.2f}; cores the workers got: {s['cores_used_one']:.2f} "
+              f"(1 worker), {s['cores_used_two']:.2f} (2 workers)", flush=True)
     if "warmup" not in args.skip:
         out["warmup"] = w = warmup_check()
         print(f"warm-up check: one day, {w['requests']:,} requests, windows of {w['window_s']:g} s")
@@ -151,7 +162,8 @@ def main(argv=None) -> dict:
               f"{m['wall_s'] / 60:.1f} min wall (target <= {MAX_WALL_S / 60:g}); peak memory {m['peak_rss_self_mib']:.0f} "
               f"MiB here + {m['peak_rss_largest_worker_mib']:.0f} MiB the largest worker, at most "
               f"{m['peak_total_bound_mib'] / 1024:.2f} GiB in all (target <= {MAX_PEAK_GIB:g}); load average "
-              f"{m['load_before']:.2f} -> {m['load_after']:.2f}")
+              f"{m['load_before']:.2f} -> {m['load_after']:.2f}; cores the workers got: "
+              f"{m['workers_cpu_s'] / m['wall_s']:.2f}")
         print(pd.DataFrame(m["table"]).to_string())
         for name, b in m["bills"].items():
             print(f"  {name}: ${b['total_usd']:,.2f} for the {m['days']:g} days")
