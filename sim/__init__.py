@@ -5,9 +5,9 @@ from .config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from .distributions import Exponential, Fixed, LogNormal
 from .result import Result
 from .run import Comparison, compare, simulate
-from .windows import LongWorkload, compare_windows, simulate_windows
+from .windows import LongWorkload, compare_chunks, compare_windows, simulate_windows
 from .workload import MAX_REQUESTS, Workload
 
 __all__ = ["Workload", "Poisson", "Diurnal", "OnOff", "Spike", "Growth", "Replay", "Fixed", "Exponential", "LogNormal",
            "LambdaConfig", "CloudRunConfig", "LambdaManagedInstancesConfig", "simulate", "compare", "Comparison",
-           "Result", "MAX_REQUESTS", "LongWorkload", "compare_windows", "simulate_windows", "Aggregate"]
+           "Result", "MAX_REQUESTS", "LongWorkload", "compare_windows", "compare_chunks", "simulate_windows", "Aggregate"]
