@@ -38,10 +38,14 @@ def significant(x: float, digits: int = SIGNIFICANT) -> str:
 
 
 def money(x: float) -> str:
-    """Dollars for a table: cents from $1 up, three significant digits below ($0.0114, $0.000024)."""
+    """Dollars for a table: cents from $1 up, three significant digits below, no trailing zeros past the
+    cents ($0.33, $0.0114, $0.000024)."""
     if not math.isfinite(x):
         return MISSING
-    return f"${x:,.2f}" if abs(x) >= 1 else "$" + significant(x)
+    if abs(x) >= 1 or x == 0:
+        return f"${x:,.2f}"
+    digits = significant(x).rstrip("0")
+    return "$" + (digits + "0" if len(digits.split(".")[1]) < 2 else digits)
 
 
 def percent(x: float, digits: int = 2) -> str:
@@ -84,9 +88,9 @@ def header(name) -> str:
 def _formatter(name, values: pd.Series):
     if isinstance(name, tuple):
         name = next((part for part in name if isinstance(part, str) and part), "")
-    if isinstance(name, str) and name.endswith(("_usd", "_usd_se")):
+    if isinstance(name, str) and (name.endswith(("_usd", "_usd_se")) or "USD" in name):
         return money
-    if isinstance(name, str) and name.endswith(PERCENT_ENDINGS):
+    if isinstance(name, str) and name.endswith(PERCENT_ENDINGS + (" share", " rate")):
         return percent
     if isinstance(name, str) and name.endswith("_se") and pd.api.types.is_float_dtype(values):
         return lambda v: significant(v, 2)
@@ -97,6 +101,12 @@ def _formatter(name, values: pd.Series):
     if pd.api.types.is_float_dtype(values):
         return significant
     return None
+
+
+def _value_formatter(label, value):
+    """The formatter for one number in a column of mixed rows, read from its row's label."""
+    kind = pd.Series([value]).convert_dtypes(convert_string=False, convert_boolean=False)
+    return _formatter(label, kind) if isinstance(value, (int, float, np.integer, np.floating)) else None
 
 
 def _cell(value, formatter) -> str:
@@ -151,23 +161,67 @@ def _strip_tags(cell: str) -> str:
     return cell
 
 
+def _error(se: float, shown: str, unit=None) -> str:
+    """A standard error with two significant digits, but no digit finer than its value shows
+    ('905' and 6.2 -> '6'; '$0.0114' and 0.00031 -> '$0.0003'; '0.69%' and 0.00021 -> '0.02', in points)."""
+    if unit is percent:
+        se, shown = 100 * se, shown.rstrip("%")
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    text = significant(se, 2)
+    if "." in text and len(text.split(".")[1]) > decimals:
+        text = f"{se:,.{decimals}f}"
+    return ("$" + text) if unit is money else text
+
+
+def _se_pairs(columns) -> dict:
+    """{standard-error column: the column it belongs to}: 'x_se' belongs to 'x', and a column named
+    '± ...' to the column before it."""
+    pairs, previous = {}, None
+    for column in columns:
+        if isinstance(column, str) and column.endswith("_se") and column[:-3] in columns:
+            pairs[column] = column[:-3]
+        elif isinstance(column, str) and column.startswith("±") and previous is not None:
+            pairs[column] = previous
+        previous = column if column not in pairs else previous
+    return pairs
+
+
 def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None,
-          formats: Mapping[str, object] | None = None, transpose: bool = False) -> ReaderTable:
+          formats: Mapping[str, object] | str | None = None, transpose: bool = False) -> ReaderTable:
     """`frame` for a reader: numbers by their column's unit (see `header`), headers in words with units
     (`headers` overrides single ones, `formats` a column's formatter: a function of one number, or 'money',
-    'percent', 'int'), index levels named the same way. `transpose` shows columns as rows (after formatting,
+    'percent', 'int', 'significant'; one of these names alone applies to every numeric column), index levels
+    named the same way. A standard-error column ('x_se', or '± ...' after its column) joins its column's
+    cells as 'value ± SE'. `transpose` shows columns as rows (after formatting,
     so each row keeps its unit)."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     headers = dict(headers or {})
     named = {"money": money, "percent": percent, "int": lambda v: f"{v:,.0f}", "significant": significant}
-    cells = {}
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    if isinstance(formats, str):
+        formats = dict.fromkeys(numeric, formats)
+    pairs = _se_pairs(list(frame.columns))
+    cells, cells_format = {}, {}
     for column in frame.columns:
         chosen = (formats or {}).get(column)
         formatter = named[chosen] if isinstance(chosen, str) else chosen or _formatter(column, frame[column])
-        cells[column] = [_cell(v, formatter) for v in frame[column].tolist()]
-    out = pd.DataFrame(cells, index=_index(frame.index))
-    out.columns = [_header(c, headers) for c in frame.columns]
+        cells_format[column] = formatter
+        if formatter is None and frame[column].dtype == object:   # a transposed table: each row its unit
+            cells[column] = [_cell(v, _value_formatter(label, v)) for label, v in zip(frame.index, frame[column])]
+        else:
+            cells[column] = [_cell(v, formatter) for v in frame[column].tolist()]
+    for se_column, column in pairs.items():
+        shown_format = cells_format.get(column)
+        unit = shown_format if shown_format in (money, percent) else None
+        se_cells = [_cell(e, lambda x, v=v: _error(x, v, unit))
+                    for e, v in zip(frame[se_column].tolist(), cells[column])]
+        cells[column] = [v if e == MISSING or float(e.lstrip("$").replace(",", "")) == 0 else f"{v} ± {e}"
+                         for v, e in zip(cells[column], se_cells)]
+        del cells[se_column]
+    shown = [c for c in frame.columns if c not in pairs]
+    out = pd.DataFrame(cells, index=_index(frame.index), columns=shown)
+    out.columns = [_header(c, headers) + (" ± SE" if c in pairs.values() else "") for c in shown]
     out.index.names = [headers.get(n, header(n)) if n is not None else None for n in frame.index.names]
     if transpose:
         out = out.T

@@ -289,10 +289,12 @@ def plot_burst(timeline: pd.DataFrame, ax=None) -> Figure:
 
 
 def burst_display(summary: pd.DataFrame) -> pd.DataFrame:
-    """A compact table of `burst`'s summary: started, peak, cold starts and spike latency per run."""
+    """A compact table of `burst`'s summary: environments or instances started and at most alive, the
+    requests that waited for a cold start (on Lambda one per environment started, on Cloud Run every request
+    queued for a starting instance) and spike latency per run."""
     out = pd.DataFrame({"request": summary["profile"], "platform": summary["config"],
                         "started": summary["instances_started"], "peak alive": summary["peak_instances"],
-                        "cold starts": summary["cold_starts"], "spike p50 ms": summary["spike_p50_ms"].round().astype("int64"),
+                        "requests that waited for a start": summary["cold_starts"], "spike p50 ms": summary["spike_p50_ms"].round().astype("int64"),
                         "spike p99 ms": summary["spike_p99_ms"].round().astype("int64"), "USD": summary["cost_usd"].round(4)})
     return out.set_index(["request", "platform"])
 
