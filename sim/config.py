@@ -32,6 +32,10 @@ class LambdaConfig:
     timeout_s: float = 900.0              # maximum 900 s (facts.md s.3)
     init_billed: bool = True              # INIT billed on cold starts since 2025-08-01 (facts.md s.1a)
     init_ms: float | None = None          # None: drawn from the runtime profile; a number fixes it
+    # A connection pooler (RDS Proxy-like) with this many database connections shared by every environment:
+    # each request's I/O is a query that waits, first come first served, for one of them (sim.connection_pool).
+    # None: each environment holds its own connection and never waits for one.
+    pooler_max_connections: int | None = None
 
     platform: ClassVar[str] = "lambda"
 
@@ -51,6 +55,8 @@ class LambdaConfig:
             raise ValueError(f"init_billed={self.init_billed!r} is not allowed; expected True or False")
         if self.init_ms is not None:
             _check.number("init_ms", self.init_ms, low=0, high=10_000)
+        if self.pooler_max_connections is not None:
+            _check.number("pooler_max_connections", self.pooler_max_connections, low=1, high=1_000_000, integer=True)
 
     @property
     def memory_gb(self) -> float:
@@ -88,6 +94,8 @@ class CloudRunConfig:
     target_concurrency_utilization: float = 0.6
     billing: str = "request"              # "request" (default) or "instance" (facts.md s.5)
     connections_per_instance: int = 5     # the app's own pool size: a design choice, not a platform fact
+    db_pool: bool = False                 # True: each request's I/O is a query on one of those connections,
+                                          # waited for first come first served when all are in use
     startup_ms: float | None = None       # None: drawn from the runtime profile; a number fixes it
 
     platform: ClassVar[str] = "cloudrun"
@@ -120,6 +128,8 @@ class CloudRunConfig:
             raise ValueError(f"billing={self.billing!r} is not allowed with vcpu={self.vcpu}; "
                              "below 1 vCPU Cloud Run requires request-based billing")
         _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
+        if not isinstance(self.db_pool, bool):
+            raise ValueError(f"db_pool={self.db_pool!r} is not allowed; expected True or False")
         if self.startup_ms is not None:
             _check.number("startup_ms", self.startup_ms, low=0, high=600_000)
         elif self.runtime not in ("python", "nodejs", "go", "java"):
@@ -207,6 +217,8 @@ class LambdaManagedInstancesConfig:
     instance_launch_s: float = 60.0       # ASSUMPTION: not published (facts.md s.10 has none)
     request_timeout_s: float = 900.0      # Lambda's maximum timeout (facts.md s.3)
     connections_per_instance: int = 5     # the app's own pool size: a design choice, not a platform fact
+    db_pool: bool = False                 # True: each request's I/O is a query on one of those connections,
+                                          # waited for first come first served when all are in use
 
     platform: ClassVar[str] = "lmi"
 
@@ -227,6 +239,8 @@ class LambdaManagedInstancesConfig:
         _check.number("instance_launch_s", self.instance_launch_s, low=0, high=3_600)
         _check.number("request_timeout_s", self.request_timeout_s, low=0.001, high=900)
         _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
+        if not isinstance(self.db_pool, bool):
+            raise ValueError(f"db_pool={self.db_pool!r} is not allowed; expected True or False")
 
     @property
     def instance(self) -> InstanceType:

@@ -6,9 +6,16 @@ Idle environments wait in a deque ordered by the time they were freed, so keep-a
 the oldest are at the left and are retired, at their exact expiry time, the next time the pool is
 looked at. No step scans the environments, so a request costs the same with 8 or 1,000 of them alive
 (only `dispatch="random"` deletes from the middle of the deque: linear in the idle ones, but in C).
+
+Behind a pooler (`pooler_max_connections` = P), a handler runs its CPU part, then its query on one of
+P connections shared by every environment, waiting first come first served while all are in use
+(sim.connection_pool). While no more than P environments are busy nobody can wait: a request's end is
+still one event, scheduled at its start. Beyond that, requests in their CPU part ask the pool at its end,
+and one that waits past the function's timeout is ended there (Lambda stops the invocation).
 """
 from __future__ import annotations
 
+import heapq
 from collections import deque
 
 import numpy as np
@@ -16,6 +23,7 @@ import simpy
 
 from .coldstart import LAMBDA_INIT_CAP_MS, lambda_first_invoke_ms, lambda_init_distribution
 from .config import LambdaConfig
+from .connection_pool import ConnectionPool
 from .ledger import Ledger, per_event_view
 from .workload import Draws
 
@@ -51,6 +59,16 @@ class LambdaModel:
         self.backlog: deque[int] = deque()
         self.wakeup_pending = False
         self.cold_index = 0
+        self.pool = None
+        if config.pooler_max_connections is not None:
+            self.pool = ConnectionPool(config.pooler_max_connections, self.ledger._pool_wait_s,
+                                       "pooler_max_connections")
+            self.cpu_part_s = per_event_view(draws.cpu_ms * config.cpu_slowdown / 1000.0)
+            self.query_s = per_event_view(draws.io_ms / 1000.0)
+            # Requests promised a connection at the end of their CPU part: (CPU end, i, env, start, cold,
+            # INIT, end event); those whose CPU part ended hold it, and leave the heap when it is next looked at.
+            self.promised: list[tuple] = []
+            self.waiting_since: dict[int, float] = {}   # requests waiting for a connection, since when
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> tuple[Ledger, float]:
@@ -135,6 +153,9 @@ class LambdaModel:
 
     def _start(self, i: int, env_id: int, start_s: float, *, cold: bool, init_s: float = 0.0) -> None:
         self.busy += 1
+        if self.pool is not None:
+            self._start_pooled(i, env_id, start_s, cold, init_s)
+            return
         handler_s = self.handler_s[i] + (self.first_invoke_s if cold else 0.0)
         timed_out = handler_s > self.config.timeout_s
         end_s = start_s + min(handler_s, self.config.timeout_s)
@@ -142,7 +163,10 @@ class LambdaModel:
         self._at(end_s, self._finish, env_id)
 
     def _finish(self, event: simpy.Timeout) -> None:
-        env_id = event.value
+        self._free(event.value)
+
+    def _free(self, env_id: int) -> None:
+        """The request on `env_id` ended: the environment serves the next queued message or goes idle."""
         self.busy -= 1
         if self.backlog:
             self._start(self.backlog.popleft(), env_id, self.env.now, cold=False)
@@ -151,6 +175,80 @@ class LambdaModel:
             self.idle_provisioned.append(env_id)
         else:
             self.idle.append((self.env.now, env_id))
+
+    # -- behind a pooler (sim.connection_pool) ------------------------------------------------
+    def _start_pooled(self, i: int, env_id: int, start_s: float, cold: bool, init_s: float) -> None:
+        """Start request i behind the pooler: promised a connection while no more environments are busy than
+        it has (its end is then exactly as without a pooler), else it asks for one at its CPU part's end."""
+        now = self.env.now
+        pool, promised = self.pool, self.promised
+        while promised and promised[0][0] <= now:   # CPU parts that ended: those requests hold their connection
+            heapq.heappop(promised)
+        cpu_end_s = start_s + ((self.first_invoke_s if cold else 0.0) + self.cpu_part_s[i])
+        if self.busy <= pool.connections:
+            handler_s = self.handler_s[i] + (self.first_invoke_s if cold else 0.0)
+            timed_out = handler_s > self.config.timeout_s
+            end_s = start_s + min(handler_s, self.config.timeout_s)
+            self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
+            if cpu_end_s < end_s:   # it reaches its query
+                pool.in_use += 1
+                event = self.env.timeout(end_s - now, env_id)
+                event.callbacks.append(self._end_pooled)
+                heapq.heappush(promised, (cpu_end_s, i, env_id, start_s, cold, init_s, event))
+            else:
+                self._at(end_s, self._finish, env_id)
+            return
+        for _cpu_end_s, j, env_j, start_j, cold_j, init_j, event in promised:   # the pool binds: withdraw
+            event.callbacks = []
+            pool.in_use -= 1
+            self._at(_cpu_end_s, self._at_pool, (j, env_j, start_j, cold_j, init_j))
+        promised.clear()
+        if cpu_end_s - start_s >= self.config.timeout_s:   # it times out before its query
+            end_s = start_s + self.config.timeout_s
+            self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=True)
+            self._at(end_s, self._finish, env_id)
+        else:
+            self._at(cpu_end_s, self._at_pool, (i, env_id, start_s, cold, init_s))
+
+    def _at_pool(self, event: simpy.Timeout) -> None:
+        """A request's CPU part ended: it queries now, or waits for a connection until its timeout."""
+        i, _env_id, start_s = event.value[:3]
+        now = self.env.now
+        if self.pool.take(i, now, event.value):
+            self._grant(event.value, now)
+        else:
+            self.waiting_since[i] = now
+            self._at(start_s + self.config.timeout_s, self._pool_timeout, event.value)
+
+    def _grant(self, request: tuple, now: float) -> None:
+        """Request `request` = (i, env, start, cold, INIT) holds a connection from `now`: its query runs."""
+        i, env_id, start_s, cold, init_s = request
+        self.waiting_since.pop(i, None)
+        end_s = now + self.query_s[i]
+        timed_out = end_s - start_s > self.config.timeout_s
+        if timed_out:
+            end_s = start_s + self.config.timeout_s
+        self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
+        self._at(end_s, self._end_pooled, env_id)
+
+    def _end_pooled(self, event: simpy.Timeout) -> None:
+        """A query ended (or its invocation timed out): the connection goes to the oldest waiter."""
+        now = self.env.now
+        granted = self.pool.release(now)
+        if granted is not None:
+            self._grant(granted[1], now)
+        self._free(event.value)
+
+    def _pool_timeout(self, event: simpy.Timeout) -> None:
+        """A waiting request's timeout: if it still waits, the invocation ends here, with no query."""
+        i, env_id, start_s, cold, init_s = event.value
+        since_s = self.waiting_since.pop(i, None)
+        if since_s is None:
+            return   # it got its connection in time
+        now = self.env.now
+        self.pool.leave(i, now, since_s)
+        self.ledger.place(i, env_id, start_s, now, cold=cold, init_s=init_s, timed_out=True)
+        self._free(env_id)
 
     # -- queue-fed messages waiting for the scale-up rate -------------------------------------
     def _wake_when_tokens(self) -> None:

@@ -3,7 +3,8 @@
 A model records one request at a time. Indexing a numpy array with a Python int is slow (it makes a
 numpy scalar), so each array is written through a `memoryview` of it: the same bytes, written about
 3x faster, with Python floats in and out. Which instance a request ran on is enough to derive its
-`provisioned` flag and each instance's `requests_served` when the tables are built.
+`provisioned` flag and each instance's `requests_served` when the tables are built. A request's wait
+for a database connection (sim.connection_pool) is part of its service time and is also kept on its own.
 """
 from __future__ import annotations
 
@@ -34,10 +35,12 @@ class Ledger:
         self.cold = np.zeros(n, dtype=bool)
         self.status = np.zeros(n, dtype=np.int8)
         self.instance_id = np.full(n, -1, dtype=np.int64)
+        self.pool_wait_s = np.zeros(n)   # time spent waiting for a database connection (within the service time)
         # Fast element access to the arrays above (see the module docstring).
         self._start_s, self._end_s, self._init_s = (memoryview(a) for a in (self.start_s, self.end_s, self.init_s))
         self._cold, self._status, self._instance_id = (memoryview(a) for a in (self.cold, self.status,
                                                                                 self.instance_id))
+        self._pool_wait_s = memoryview(self.pool_wait_s)
         self.created_s: list[float] = []
         self.ready_s: list[float] = []
         self.retired_s: list[float] = []
@@ -103,6 +106,7 @@ class Ledger:
             "cpu_ms": d.cpu_ms,
             "io_ms": d.io_ms,
             "service_s": self.end_s - self.start_s,
+            "pool_wait_s": self.pool_wait_s,
             "cold": self.cold,
             "status": pd.Categorical.from_codes(self.status, categories=list(STATUSES)),
             "instance_id": self.instance_id,

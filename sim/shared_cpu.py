@@ -39,6 +39,7 @@ from collections import deque
 import simpy
 from simpy.events import NORMAL
 
+from .connection_pool import ConnectionPool
 from .ledger import Ledger, per_event_view
 from .workload import Draws
 
@@ -75,9 +76,10 @@ class SharedCpuInstance:
 
     __slots__ = ("env", "queue", "eids", "instance_id", "vcpu", "capacity", "on_done", "end_calls", "timer_calls",
                  "full_speed", "shared", "virtual_s", "updated_s", "cpu_used_s", "timers_s", "in_flight",
-                 "state", "idle_epoch", "activation", "provisioned", "created_s")
+                 "state", "idle_epoch", "activation", "provisioned", "created_s", "pool", "pool_calls")
 
-    def __init__(self, env, instance_id: int, vcpu: float, capacity: int, on_done, *, provisioned: bool = False):
+    def __init__(self, env, instance_id: int, vcpu: float, capacity: int, on_done, *, provisioned: bool = False,
+                 pool: ConnectionPool | None = None):
         self.env = env
         self.queue, self.eids = env._queue, env._eid   # where `schedule` puts events
         self.instance_id = instance_id
@@ -85,6 +87,12 @@ class SharedCpuInstance:
         self.capacity = capacity
         self.on_done = on_done      # called with (instance, request index) when a request ends
         self.end_calls, self.timer_calls = [self._end], [self._on_timer]
+        # The instance's database connections (None: requests do not wait for one). A request's end then
+        # hands its connection back; one that found none free at its CPU phase's end arrives at the pool
+        # by an event of its own (sim.connection_pool).
+        self.pool = pool
+        if pool is not None:
+            self.end_calls, self.pool_calls = [self._end_pooled], [self._at_pool]
         # Requests in their CPU phase: at most one of the two heaps is non-empty.
         self.full_speed: list[tuple[float, int, float, Call]] = []   # (CPU end, i, I/O, end event)
         self.shared: list[tuple[float, int, float]] = []   # (virtual finish, i, I/O), only while n > c
@@ -133,6 +141,13 @@ class SharedCpuInstance:
             self.updated_s = now
         else:
             self.updated_s = now
+        pool = self.pool
+        if pool is not None:
+            if work_s > 0 and not self.shared and len(full_speed) + 1 <= self.vcpu:
+                self._run_full_speed(i, work_s, io_s, now)   # a promise of a connection, or an arrival at the pool
+                return
+            if self.in_flight > pool.connections:
+                self._promise()   # the pool binds: the promises to requests in their CPU phase are withdrawn
         if work_s <= 0:
             self._wait_io(i, io_s)
         elif self.shared or len(full_speed) + 1 > self.vcpu:
@@ -153,25 +168,75 @@ class SharedCpuInstance:
 
     def _run_full_speed(self, i: int, work_s: float, io_s: float, now: float) -> None:
         """Request i has `work_s` of CPU left and a vCPU to itself: schedule its end (CPU, then I/O)."""
+        if self.pool is not None and not self._promise():
+            _push(self.full_speed, (now + work_s, i, io_s, self._pool_event(now + work_s, i, io_s)))
+            return
         end = Call(self.end_calls, i)
         _push(self.queue, (self.env._now + (work_s + io_s), NORMAL, next(self.eids), end))
         _push(self.full_speed, (now + work_s, i, io_s, end))
 
     def _share(self, now: float) -> None:
-        """Enter the shared regime: the full-speed requests' end events no longer hold."""
+        """Enter the shared regime: the full-speed requests' end events no longer hold (nor their
+        promises of a connection: they ask for one at their CPU phase's end)."""
+        pool = self.pool
         for cpu_end_s, i, io_s, end in self.full_speed:
+            if pool is not None and end.callbacks is self.end_calls:
+                pool.in_use -= 1
             end.callbacks = ()
             heapq.heappush(self.shared, (self.virtual_s + (cpu_end_s - now), i, io_s))
         self.full_speed.clear()
 
     def _wait_io(self, i: int, io_s: float) -> None:
-        """Request i's CPU phase is over: it ends after `io_s` of I/O wait (at once if none)."""
+        """Request i's CPU phase is over: it ends after `io_s` of I/O wait (at once if none); with a pool,
+        the wait is a query on a connection, granted now or when one is handed back."""
+        if self.pool is not None:
+            if self.pool.take(i, self.env._now, io_s):
+                schedule(self.env, io_s, self.end_calls, i)
+            return
         if io_s > 0:
             schedule(self.env, io_s, self.end_calls, i)
         else:
             self.on_done(self, i)
 
     def _end(self, event: Call) -> None:
+        self.on_done(self, event.value)
+
+    # -- the connection pool (sim.connection_pool) ----------------------------------------------------
+    def _promise(self) -> bool:
+        """Whether a request starting a full-speed CPU phase (and counted in `in_flight`) can be promised a
+        connection at its end: while no more requests are in flight than connections, nobody waits. If not,
+        the promises of requests still in their CPU phase (full-speed entries: those that ended left the
+        heap when time advanced) are withdrawn: each gets an event at its CPU phase's end instead of its
+        end. A promise made while the pool binds would be withdrawn at once, so none is."""
+        pool = self.pool
+        if self.in_flight <= pool.connections:
+            pool.in_use += 1
+            return True
+        end_calls = self.end_calls
+        full_speed = self.full_speed
+        for k, (cpu_end_s, j, io_j, end) in enumerate(full_speed):
+            if end.callbacks is end_calls:   # a promise: its end event goes, an arrival at the pool comes
+                end.callbacks = ()
+                pool.in_use -= 1
+                full_speed[k] = (cpu_end_s, j, io_j, self._pool_event(cpu_end_s, j, io_j))
+        return False
+
+    def _pool_event(self, cpu_end_s: float, i: int, io_s: float) -> Call:
+        """An event at `cpu_end_s`, when request i asks the pool for a connection for its `io_s` query."""
+        event = Call(self.pool_calls, (i, io_s))
+        _push(self.queue, (cpu_end_s, NORMAL, next(self.eids), event))
+        return event
+
+    def _at_pool(self, event: Call) -> None:
+        i, io_s = event.value
+        if self.pool.take(i, self.env._now, io_s):
+            schedule(self.env, io_s, self.end_calls, i)
+
+    def _end_pooled(self, event: Call) -> None:
+        """Request `event.value` ends: its connection goes to the oldest waiter, whose query starts now."""
+        granted = self.pool.release(self.env._now)
+        if granted is not None:
+            schedule(self.env, granted[1], self.end_calls, granted[0])
         self.on_done(self, event.value)
 
     def _advance(self, now: float) -> None:
@@ -479,7 +544,12 @@ class SharedCpuFleet:
             self.done.succeed()
 
     def _new_instance(self, instance_id: int, vcpu: float, capacity: int, *, provisioned: bool) -> SharedCpuInstance:
-        instance = SharedCpuInstance(self.env, instance_id, vcpu, capacity, self._finish, provisioned=provisioned)
+        """A new instance; with `config.db_pool`, its requests' I/O waits for one of its
+        `connections_per_instance` database connections (sim.connection_pool)."""
+        pool = (ConnectionPool(self.config.connections_per_instance, self.ledger._pool_wait_s,
+                               "connections_per_instance") if self.config.db_pool else None)
+        instance = SharedCpuInstance(self.env, instance_id, vcpu, capacity, self._finish, provisioned=provisioned,
+                                     pool=pool)
         self.instances.append(instance)
         return instance
 

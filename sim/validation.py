@@ -168,10 +168,31 @@ def mmck_check(vcpu: int = 2, capacity: int = 4, offered_load: float = 1.6, mean
                  theory.mmck_blocking(rate, mean_s, vcpu, capacity), batch_means(throttled, N_BATCHES))
 
 
+def pool_check(connections: int = 5, utilisation: float = 0.7, mean_query_ms: float = 100.0,
+               n_requests: int = 20_000, seed: int = 1) -> Check:
+    """One Cloud Run instance whose requests query a database through its own pool of c connections
+    (`db_pool`), CPU work zero, exponential query times, a concurrency cap no request reaches: the mean
+    wait for a connection = the M/M/c mean time in queue, Erlang-C(c, a) / (cμ − λ)."""
+    _size(n_requests, seed)
+    _check.number("connections", connections, low=1, high=1000, integer=True)
+    _check.number("utilisation", utilisation, low=0, low_open=True, high=0.99)
+    mean_s = mean_query_ms / 1000.0
+    rate = utilisation * connections / mean_s
+    duration_s = n_requests / rate
+    workload = Workload(arrivals=Poisson(rate_per_s=rate), duration_s=duration_s, cpu_ms=Fixed(ms=0.0),
+                        io_ms=Exponential(mean_ms=mean_query_ms), mode="sync")
+    config = CloudRunConfig(vcpu=1.0, memory_gib=0.5, max_concurrency=1000, min_instances=1, max_instances=1,
+                            startup_ms=0.0, connections_per_instance=connections, db_pool=True)
+    steady = _steady(simulate(workload, config, seed=seed).requests, duration_s)
+    return Check(f"M/M/{connections} wait for a pooled DB connection (s), ρ={utilisation:g}",
+                 theory.mmc_mean_wait_s(rate, mean_s, connections),
+                 batch_means(steady["pool_wait_s"].to_numpy(), N_BATCHES))
+
+
 def all_checks(seed: int = 1, n_requests: int = 20_000) -> list[Check]:
     """Every check once, each simulation with its own seed derived from `seed`."""
     _size(n_requests, seed)
-    seeds = np.random.SeedSequence(seed).generate_state(8)
+    seeds = np.random.SeedSequence(seed).generate_state(9)
     s = [int(x) for x in seeds]
     return [erlang_b_check("exponential", n_requests=n_requests, seed=s[0]),
             erlang_b_check("fixed", n_requests=n_requests, seed=s[1]),
@@ -180,7 +201,8 @@ def all_checks(seed: int = 1, n_requests: int = 20_000) -> list[Check]:
             ps_check("exponential", n_requests=n_requests, seed=s[4]),
             ps_check("fixed", n_requests=n_requests, seed=s[5]),
             mmc_check(n_requests=n_requests, seed=s[6]),
-            mmck_check(n_requests=n_requests, seed=s[7])]
+            mmck_check(n_requests=n_requests, seed=s[7]),
+            pool_check(n_requests=n_requests, seed=s[8])]
 
 
 #: Requests per check on the trust page: enough that each standard error is about a hundredth of its value.
