@@ -69,6 +69,7 @@ class LambdaModel:
             # INIT, end event); those whose CPU part ended hold it, and leave the heap when it is next looked at.
             self.promised: list[tuple] = []
             self.waiting_since: dict[int, float] = {}   # requests waiting for a connection, since when
+            self.last_free_s = 0.0   # when the last request ended
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> tuple[Ledger, float]:
@@ -78,7 +79,9 @@ class LambdaModel:
             self._at(self.arrival_s[0], self._arrive, 0)
         self.env.run(until=self.duration_s)
         self.env.run()  # drain: every request finishes; no periodic events exist
-        end_s = max(self.duration_s, self.env.now)
+        # Behind a pooler, a waiter's timeout event stays queued after it got its connection: the run ends
+        # with the last request, not with those events.
+        end_s = max(self.duration_s, self.env.now if self.pool is None else self.last_free_s)
         self._retire_idle(end_s)
         return self.ledger, end_s
 
@@ -168,6 +171,8 @@ class LambdaModel:
     def _free(self, env_id: int) -> None:
         """The request on `env_id` ended: the environment serves the next queued message or goes idle."""
         self.busy -= 1
+        if self.pool is not None:
+            self.last_free_s = self.env.now
         if self.backlog:
             self._start(self.backlog.popleft(), env_id, self.env.now, cold=False)
             return

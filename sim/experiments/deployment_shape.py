@@ -3,9 +3,14 @@
 The experiments run one small API (requests that mostly wait on a database) on both shapes and read
 what lives across requests from the run tables: environments or instances alive, a warm in-memory
 cache and database connections (sim.state), and what a burst does to a database's connection limit.
+The database wait is a query on a connection: a Cloud Run instance's requests share its pool of
+`connections_per_instance` (`db_pool=True`) and wait for one when all are in use; a Lambda environment
+holds its own, or, behind a pooler, waits for one of the pooler's (sim.connection_pool).
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +24,7 @@ from ..billing import date_range
 from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import LogNormal
 from ..plotting import PLATFORM_COLOURS, new_figure, platform_key, styled
-from ..run import Comparison, compare
+from ..run import Comparison, compare, simulate
 from ..state import db_connections, cache_hit_rate
 from ..theory import mginf_mean_busy
 from ..workload import Workload
@@ -33,8 +38,8 @@ DISTINCT_KEYS = 1000
 
 LAMBDA = LambdaConfig(name="Lambda")
 LAMBDA_PROVISIONED = LambdaConfig(name="Lambda + provisioned concurrency", provisioned_concurrency=5)
-CLOUD_RUN = CloudRunConfig(name="Cloud Run")
-CLOUD_RUN_INSTANCE = CloudRunConfig(name="Cloud Run, instance-based billing", billing="instance")
+CLOUD_RUN = CloudRunConfig(name="Cloud Run", db_pool=True)
+CLOUD_RUN_INSTANCE = CloudRunConfig(name="Cloud Run, instance-based billing", billing="instance", db_pool=True)
 
 #: Can code run between requests? Lambda freezes an idle environment; Cloud Run throttles the CPU of an
 #: idle instance under request-based billing and keeps it under instance-based billing (facts.md s.4, s.5).
@@ -193,25 +198,40 @@ def in_flight_at_start(result) -> np.ndarray:
     return started_before - ended_by
 
 
+@functools.lru_cache(maxsize=8)
+def _behind_pooler(workload: Workload, config: LambdaConfig, seed: int, pooler_max_connections: int):
+    return simulate(workload, dataclasses.replace(config, name=f"{config.name} + pooler",
+                                                  pooler_max_connections=pooler_max_connections), seed=seed)
+
+
+def pooler_run(result, pooler_max_connections: int):
+    """The run of `result` (a Lambda run) again, with the same draws, behind a pooler of
+    `pooler_max_connections`: each request's query waits for one of the pooler's connections."""
+    _check.number("pooler_max_connections", pooler_max_connections, low=1, high=1_000_000, integer=True)
+    return _behind_pooler(result.workload, result.config, result.seed, int(pooler_max_connections))
+
+
 def _setups(runs: Comparison, db_max_connections: int, pooler_max_connections: int):
     """(setup name, platform, result, ConnectionReport, pool size or None) for each way of connecting."""
     lam, cloud_run = runs[LAMBDA.name], runs[CLOUD_RUN.name]
+    pooled = pooler_run(lam, pooler_max_connections)
     return [
         ("Lambda, direct", "lambda", lam, db_connections(lam, db_max_connections), None),
-        ("Lambda + pooler", "lambda", lam,
-         db_connections(lam, db_max_connections, pooler_max_connections), pooler_max_connections),
+        ("Lambda + pooler", "lambda", pooled,
+         db_connections(pooled, db_max_connections, pooler_max_connections), pooler_max_connections),
         ("Cloud Run, direct", "cloudrun", cloud_run, db_connections(cloud_run, db_max_connections), None),
     ]
 
 
 def connection_table(runs: Comparison, db_max_connections: int, pooler_max_connections: int) -> pd.DataFrame:
     """What the database sees under the burst: one row per setup (Lambda direct, Lambda with a pooler,
-    Cloud Run direct). `waited_for_pool` counts requests that found every pooled connection in use
-    (the simulator does not add that wait to their latency)."""
+    Cloud Run direct). `waited_for_pool` counts requests that found every connection of their pool in use
+    (the pooler's, or their Cloud Run instance's) and waited for one; the wait is in their latency
+    (`mean_pool_wait_ms` over all requests, `latency_p99_ms`)."""
     _check.number("db_max_connections", db_max_connections, low=1, integer=True)
     _check.number("pooler_max_connections", pooler_max_connections, low=1, integer=True)
     rows = []
-    for setup, platform, result, report, pool in _setups(runs, db_max_connections, pooler_max_connections):
+    for setup, platform, result, report, _pool in _setups(runs, db_max_connections, pooler_max_connections):
         in_flight = in_flight_at_start(result)
         rows.append({
             "setup": setup,
@@ -223,7 +243,9 @@ def connection_table(runs: Comparison, db_max_connections: int, pooler_max_conne
             "refused": report.refused_instances,
             "failed_requests": report.failed_requests,
             "failed_share": report.failed_requests / max(len(result.requests), 1),
-            "waited_for_pool": int((in_flight >= pool).sum()) if pool else 0,
+            "waited_for_pool": int((result.requests["pool_wait_s"] > 0).sum()),
+            "mean_pool_wait_ms": 1000.0 * float(result.requests["pool_wait_s"].mean()),
+            "latency_p99_ms": float(result.summary()["latency_p99_ms"]),
         })
     return pd.DataFrame(rows).set_index("setup")
 

@@ -6,6 +6,7 @@ so that the panel answers quickly. Run it without widgets with `run(**DEFAULTS)`
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ def experiment(spike_rate_per_s: float = DEFAULTS["spike_rate_per_s"],
     """The burst on each config (Cloud Run's pool size and concurrency cap applied where they are fields)."""
     configs = widgets.with_settings(check_configs(configs), connections_per_instance=connections_per_instance,
                                     max_concurrency=max_concurrency)
+    # Every database wait is a query on a pooled connection: a Cloud Run (or LMI) instance's own pool and,
+    # with the pooler switched on, the pooler's connections for Lambda (sim.connection_pool).
+    configs = [dataclasses.replace(c, db_pool=True) if widgets.has_field([c], "db_pool") else c for c in configs]
+    if pooler:
+        configs = [dataclasses.replace(c, pooler_max_connections=int(pooler_max_connections))
+                   if widgets.has_field([c], "pooler_max_connections") else c for c in configs]
     workload = limited({"arrivals": arrivals(spike_rate_per_s), "duration_s": DURATION_S,
                         "cpu_ms": API_CPU_MS, "io_ms": API_IO_MS}, max_requests)
     _check.number("db_max_connections", db_max_connections, low=1, high=1_000_000, integer=True)
