@@ -112,7 +112,17 @@ def test_a_binding_pool_serves_at_most_c_queries_at_once_and_grants_in_order_of_
 def test_mmc_wait_for_a_pooled_connection_on_cloud_run_agrees_with_erlang_c():
     check = validation.pool_check(connections=3, utilisation=0.75, n_requests=60_000, seed=8)
     assert abs(check.z) < 3.0, check.row()
-    assert check.oracle == pytest.approx(theory.erlang_c(3, 2.25) / (3 / 0.1 - 22.5))
+    assert check.oracle == pytest.approx(theory.erlang_c(3, 2.25) / (3 / 0.1 - 22.5) + 0.1)
+    # the wait itself, from the same kind of run
+    rate, duration_s = 22.5, 60_000 / 22.5
+    workload = Workload(arrivals=Poisson(rate_per_s=rate), duration_s=duration_s, cpu_ms=Fixed(ms=0.0),
+                        io_ms=Exponential(mean_ms=100.0))
+    config = CloudRunConfig(**{**ONE_INSTANCE, "max_concurrency": 1000, "connections_per_instance": 3, "db_pool": True})
+    requests = simulate(workload, config, seed=9).requests
+    steady = requests[requests["arrival_s"] >= 0.05 * duration_s].sort_values("arrival_s")
+    wait = batch_means(steady["pool_wait_s"].to_numpy(), 20)
+    assert wait.within(theory.mmc_mean_wait_s(rate, 0.1, 3), k=3.0), wait
+    assert wait.se < 0.1 * wait.mean   # precise enough to tell a wrong queue from the right one
 
 
 def test_lambda_behind_a_pooler_waits_as_mmc_and_waits_with_the_erlang_c_probability():

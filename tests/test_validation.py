@@ -65,6 +65,8 @@ def test_time_average_of_intervals():
     (lambda: validation.validation_table(n_requests=10), "n_requests"),
     (lambda: validation.ps_check(n_requests=10), "n_requests"),
     (lambda: validation.erlang_b_check(service="gamma"), "service"),
+    (lambda: validation.pool_check(utilisation=0.0), "utilisation"),
+    (lambda: validation.pool_check(n_requests=10), "n_requests"),
 ])
 def test_bad_input_raises_value_error_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
@@ -109,10 +111,20 @@ def test_cloud_run_capped_instance_throttle_probability_is_mmck():
     assert_agrees(check, terms[-1] / sum(terms), max_relative_se=0.05)
 
 
+def test_a_pool_of_c_database_connections_is_an_mmc_queue():
+    check = validation.pool_check(connections=5, utilisation=0.7, mean_query_ms=100.0, n_requests=N, seed=17)
+    # M/M/5 at a = 3.5: E[T] = C(5, 3.5) / (5/0.1 - 35) + 0.1, with C from Erlang-B
+    a, b = 3.5, 1.0
+    for k in range(1, 6):
+        b = a * b / (k + a * b)
+    erlang_c = b / (1 - 0.7 * (1 - b))
+    assert_agrees(check, erlang_c / 15.0 + 0.1, max_relative_se=0.03)
+
+
 def test_validation_table_has_the_documented_columns_and_every_check_within_3_se():
     table = validation.validation_table(seed=1)
     assert list(table.columns) == ["check", "oracle", "simulated", "se", "z", "within_3se"]
-    assert len(table) == 9 and table["se"].gt(0).all()
+    assert len(table) == 10 and table["se"].gt(0).all()
     assert np.allclose(table["z"], (table["simulated"] - table["oracle"]) / table["se"])
     assert table["within_3se"].all(), table[~table["within_3se"]]
     assert (table["z"].abs() <= 3).tolist() == table["within_3se"].tolist()
