@@ -7,8 +7,12 @@ text (the same cells). Only the formatting changes: every number is the one in `
 """
 from __future__ import annotations
 
+import functools
 import html
 import math
+import re
+import unicodedata
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -16,6 +20,11 @@ import pandas as pd
 
 SIGNIFICANT = 3
 MISSING = "–"
+#: The fact sheet the code cites as "facts.md s.N", and the book page that publishes it.
+FACTS_MD = Path(__file__).resolve().parents[1] / "docs" / "facts.md"
+FACTS_PAGE = "facts.html"
+FACTS_CITATION = re.compile(r"facts\.md((?:,?\s*s\.\s?\d+[a-z]?(?:\s+item\s+\d+)?)+)")
+FACTS_SECTION = re.compile(r"s\.\s?(\d+[a-z]?)")
 
 #: Name endings and the unit they carry, longest first.
 UNITS = (("_usd_se", "USD"), ("_ms_se", "ms"), ("_s_se", "s"), ("_usd", "USD"), ("_ms", "ms"), ("_s", "s"),
@@ -66,6 +75,36 @@ def link(url: str, text: str | None = None) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(shown)}</a>'
 
 
+def _html_id(title: str) -> str:
+    """The id Sphinx gives a section titled `title` (docutils' make_id: lower case, ASCII, runs of other
+    characters as '-', no leading digits or hyphens)."""
+    text = unicodedata.normalize("NFKD", title.lower()).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-z0-9]+", "-", " ".join(text.split()))
+    return re.sub(r"^[-0-9]+|-+$", "", text)
+
+
+@functools.cache
+def facts_anchors() -> dict[str, str]:
+    """{section number ('4', '6a'): its anchor on the fact sheet page}, read from docs/facts.md
+    (empty where the sheet is not beside the package)."""
+    if not FACTS_MD.exists():
+        return {}
+    headings = re.findall(r"^#{2,4}\s+(\d+[a-z]?)\.\s+(.+)$", FACTS_MD.read_text(encoding="utf-8"), flags=re.M)
+    return {number: _html_id(f"{number}. {title}") for number, title in headings}
+
+
+def cite_facts(text: str, page: str = FACTS_PAGE) -> str:
+    """`text` (HTML) with every "facts.md s.N" citation linked to section N of the fact sheet page."""
+    anchors = facts_anchors()
+
+    def sections(match):
+        def one(section):
+            anchor = anchors.get(section.group(1))
+            return f'<a href="{page}#{anchor}">{section.group()}</a>' if anchor else section.group()
+        return f'<a href="{page}">facts.md</a>' + FACTS_SECTION.sub(one, match.group(1))
+    return FACTS_CITATION.sub(sections, text) if anchors else text
+
+
 def header(name) -> str:
     """A plain-language header from a column name: 'latency_p99_ms' -> 'latency p99 (ms)',
     'cost_usd_se' -> '± SE (USD)', 'cache_hit_rate' -> 'cache hit rate' (its cells carry '%')."""
@@ -97,8 +136,11 @@ def _formatter(name, values: pd.Series):
     if pd.api.types.is_bool_dtype(values):
         return lambda v: "yes" if v else "no"
     if pd.api.types.is_integer_dtype(values):
-        return lambda v: f"{v:,}"
+        return lambda v: f"{v:,.0f}"
     if pd.api.types.is_float_dtype(values):
+        finite = values[np.isfinite(values)]
+        if len(finite) and (finite == finite.round()).all():   # counts stored as floats
+            return lambda v: f"{v:,.0f}"
         return significant
     return None
 
@@ -117,9 +159,14 @@ def _cell(value, formatter) -> str:
             and not isinstance(value, bool):
         return html.escape(formatter(value))
     text = str(value)
-    if text.startswith(("http://", "https://")):
+    if text.startswith(("http://", "https://")) and " " not in text:
         return link(text)
-    return html.escape(text)
+    return cite_facts(_link_addresses(html.escape(text)))
+
+
+def _link_addresses(escaped: str) -> str:
+    """Web addresses inside a cell's (escaped) text as links."""
+    return re.sub(r"https?://[^\s;,)<]+", lambda m: link(html.unescape(m.group())), escaped)
 
 
 def _header(name, headers: Mapping) -> str:
@@ -155,10 +202,11 @@ class ReaderTable:
 
 
 def _strip_tags(cell: str) -> str:
-    """The text of a cell, a link shown by its address."""
-    if cell.startswith("<a href="):
-        return html.unescape(cell.split('"', 2)[1])
-    return cell
+    """The text of a cell: a whole-cell link shown by its address, other tags dropped."""
+    if cell.startswith("<a href=") and cell.endswith("</a>") and cell.count("<a ") == 1 \
+            and "://" in cell.split('"', 2)[1]:
+        return cell.split('"', 2)[1]
+    return re.sub(r"<[^>]+>", "", cell)
 
 
 def _error(se: float, shown: str, unit=None) -> str:

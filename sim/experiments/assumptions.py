@@ -55,6 +55,10 @@ LAMBDA_SOURCES = {
     "init_billed": ("INIT billed on cold starts", "facts.md s.1a (since 2025-08-01)",
                     "confirmed; an older pricing-page footnote is unresolved (UNVERIFIED)"),
     "init_ms": ("fixes INIT to a number (None: drawn from the profile)", "-", "for exact tests"),
+    "pooler_max_connections": ("connections of a pooler (e.g. RDS Proxy) between the functions and the database; "
+                               "a request's query waits for one, first come first served (None: no pooler, "
+                               "each environment holds its own connection)", "-",
+                               "the app's design choice, not a platform fact"),
 }
 
 CLOUDRUN_SOURCES = {
@@ -85,6 +89,9 @@ CLOUDRUN_SOURCES = {
     "billing": ("request-based or instance-based billing", "facts.md s.5", "confirmed"),
     "connections_per_instance": ("database pool size of one instance", "-",
                                  "the app's design choice, not a platform fact"),
+    "db_pool": ("True: each request's I/O is a query that waits, first come first served, for one of the "
+                "instance's connections (False: the pool is counted, never waited for)", "-",
+                "a modelling switch, not a platform setting"),
     "startup_ms": ("fixes start-up to a number (None: drawn from the profile)", "-", "for exact tests"),
 }
 
@@ -115,6 +122,9 @@ LMI_SOURCES = {
     "request_timeout_s": ("handler time limit", "facts.md s.3 (maximum 900 s)", "confirmed"),
     "connections_per_instance": ("database pool size of one instance", "-",
                                  "the app's design choice, not a platform fact"),
+    "db_pool": ("True: each request's I/O is a query that waits, first come first served, for one of the "
+                "instance's connections (False: the pool is counted, never waited for)", "-",
+                "a modelling switch, not a platform setting"),
 }
 
 SOURCES = {LambdaConfig: LAMBDA_SOURCES, CloudRunConfig: CLOUDRUN_SOURCES, LambdaManagedInstancesConfig: LMI_SOURCES}
