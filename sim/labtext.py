@@ -64,7 +64,7 @@ def deployment_shape(table: pd.DataFrame, defaults: Mapping) -> Markdown:
         f"{_count(t.loc['requests failed (DB full)', lam], 'request')} they served failed.",
         f"The warm cache tells the same story from the other side: {lam}'s requests found what they needed in "
         f"memory {t.loc['cache hit rate', lam]:.0%} of the time, {run}'s {t.loc['cache hit rate', run]:.0%},",
-        "because one busy instance warms its cache much faster than many environments do.")
+        "because a few busy instances warm their caches much faster than many environments do.")
 
 
 def _platform_columns(runs, *platforms: str) -> list[str]:
