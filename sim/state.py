@@ -4,6 +4,9 @@ Each Lambda execution environment holds one database connection for its whole li
 instance holds a pool of `connections_per_instance`. A connection pooler (RDS Proxy-like) sits
 between them and the database: the database then sees only the connections in use, at most the
 pooler's cap. Cache warmth depends only on how many requests an instance has served before.
+The wait for a connection is not computed here: the models simulate it where a run says its I/O is a
+query on a pool (`db_pool` on Cloud Run and LMI, `pooler_max_connections` on Lambda; sim.connection_pool),
+and it is in each request's latency and `pool_wait_s`.
 """
 from __future__ import annotations
 
