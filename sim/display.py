@@ -147,7 +147,7 @@ def _formatter(name, values: pd.Series):
 
 def _value_formatter(label, value):
     """The formatter for one number in a column of mixed rows, read from its row's label."""
-    kind = pd.Series([value]).convert_dtypes(convert_string=False, convert_boolean=False)
+    kind = pd.Series([value])
     return _formatter(label, kind) if isinstance(value, (int, float, np.integer, np.floating)) else None
 
 
