@@ -17,7 +17,6 @@ import functools
 import html
 import json
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
+from .cpus import default_workers
 from .plotting import PLATFORM_COLOURS, PLATFORM_LABELS
 from .sweep import grid_points, map_in_order
 
@@ -50,12 +50,8 @@ MAX_WORKERS = 2
 
 
 def workers() -> int:
-    """Worker processes for a grid: the CPUs this process may use, at most MAX_WORKERS."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:     # not on Linux
-        usable = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, usable))
+    """Worker processes for a grid: the CPUs this process may use (sim.cpus), at most MAX_WORKERS."""
+    return default_workers(cap=MAX_WORKERS)
 
 
 # ---------------------------------------------------------------- controls
