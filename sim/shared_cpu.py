@@ -25,6 +25,12 @@ Events. Each is a `Call` on the SimPy environment's queue, scheduled as `Environ
 Timeout (same time arithmetic, same order among equal times) and processed by `Environment.step` like
 one; it only carries its callbacks and its value, which makes it about half the cost of a Timeout.
 
+Connection pools. With a `pool` (sim.connection_pool; the config's `db_pool`), a request's I/O is a query on
+one of the instance's connections, granted first come first served at its CPU phase's end. While the instance
+has no more requests in flight than connections, a full-speed request is promised one and keeps its one event;
+beyond that, the promises of requests still in their CPU phase are withdrawn, and each request asks the pool
+by an event at its CPU phase's end (then one more, at its grant, if it waited).
+
 Cloud Run (sim.cloudrun_model) and Lambda Managed Instances (sim.lmi_model) both use this machinery,
 and the fleet pieces below it: `SharedCpuFleet` (a request's placement and end, with the client's
 timeout, and the autoscaler's ticks, which pause while they cannot change anything),
