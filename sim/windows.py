@@ -26,6 +26,7 @@ a Dask cluster's `dask.distributed.Client(address).get_executor()`.
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import os
@@ -197,7 +198,13 @@ def run_window(job: _Job) -> Aggregate:
     draws = Draws(t - w.run_start_s, _work(job.cpu_ms, rng["cpu"], t.size), _work(job.io_ms, rng["io"], t.size))
     ledger, end_s = run_draws(job.config, draws, job.mode, w.core_end_s - w.run_start_s, rng)
     core = (w.core_start_s - w.run_start_s, math.inf if w.last else w.core_end_s - w.run_start_s)
-    return Aggregate.from_ledger(job.config, ledger, end_s, core_s=core, offset_s=w.run_start_s, step_s=job.step_s)
+    aggregate = Aggregate.from_ledger(job.config, ledger, end_s, core_s=core, offset_s=w.run_start_s,
+                                      step_s=job.step_s)
+    # The model's events and callbacks form reference cycles that hold its per-request arrays; collected now,
+    # a worker holds one window's memory, not several windows' (measured: 2.3 GiB after 18 day windows without).
+    del ledger, draws
+    gc.collect()
+    return aggregate
 
 
 def _jobs(spec: LongWorkload, configs, windows: list[Window], seed: int, step_s: float) -> list[_Job]:
