@@ -20,7 +20,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 import numpy as np
 import pandas as pd
 
-from . import _check
+from . import _check, cpus
 
 #: Columns `sweep` adds beside the grid's coordinates.
 REPLICATION, SEED = "replication", "seed"
@@ -154,7 +154,8 @@ def sweep(task: Callable, grid: Mapping[str, Sequence], replications: int = 1, e
           progress=None, seed: int = 1, max_workers: int | None = None) -> pd.DataFrame:
     """Run `task(**point, seed=...)` at every grid point, `replications` times (seeds seed, seed+1, ...).
 
-    executor: "process" (a local ProcessPoolExecutor, `max_workers` processes, closed afterwards), None
+    executor: "process" (a local ProcessPoolExecutor, `max_workers` processes, by default the CPUs this process may
+    use, at most sim.cpus.MAX_DEFAULT_WORKERS, and no more than the jobs; closed afterwards), None
     (one after another in this process), or any concurrent.futures.Executor (left open; e.g. Dask's
     `Client.get_executor()`). progress: None, True (a bar in notebooks, a text line elsewhere) or a
     callable(done, total). Returns one row per task row, in grid order then replication order, with the
@@ -172,7 +173,7 @@ def sweep(task: Callable, grid: Mapping[str, Sequence], replications: int = 1, e
     call = _Call(task)
     if isinstance(executor, str):
         _check.choice("executor", executor, ("process",))
-        with ProcessPoolExecutor(max_workers=max_workers) as pool:
+        with ProcessPoolExecutor(max_workers=max_workers or min(cpus.default_workers(), len(jobs))) as pool:
             outputs = map_in_order(call, jobs, pool, report)
     elif executor is None or isinstance(executor, Executor) or hasattr(executor, "submit"):
         outputs = map_in_order(call, jobs, executor, report)

@@ -74,11 +74,11 @@ def test_a_lower_run_cap_refuses_the_defaults_too():
 
 def test_a_bad_value_shows_the_simulators_value_error_text():
     panel = build("deployment_shape")
-    panel.controls["max_concurrency"].max = 2000         # a slider widened beyond what Cloud Run allows
-    set_control(panel, "max_concurrency", 1500)
+    panel.controls["connections_per_instance"].max = 2000    # a slider widened beyond what Cloud Run allows
+    set_control(panel, "connections_per_instance", 1500)
     assert panel.status == "invalid"
-    assert "These settings cannot run: max_concurrency=1500 is out of range" in panel.message
-    set_control(panel, "max_concurrency", 80)            # and it recovers
+    assert "These settings cannot run: connections_per_instance=1500 is out of range" in panel.message
+    set_control(panel, "connections_per_instance", 5)        # and it recovers
     assert panel.status == "ok"
 
 
@@ -89,8 +89,9 @@ def test_config_sliders_take_their_bounds_from_the_config_validation():
     assert widgets.config_range(LambdaConfig(concurrency_limit=50), "provisioned_concurrency").high == 50
     assert widgets.config_slider("x", LambdaConfig(), "memory_mb", 64).max == 10_240
     assert widgets.config_slider("x", LambdaConfig(), "keep_alive_s", 30, high=1800).max == 1800
-    panel = build("concurrency")
-    assert (panel.controls["max_concurrency"].min, panel.controls["max_concurrency"].max) == (1, 1000)
+    panel = build("concurrency")                              # a doubling scale over what Cloud Run allows
+    offered = [value for _label, value in panel.controls["max_concurrency"].options]
+    assert (offered[0], offered[-1]) == (1, 1000) and 80 in offered
 
 
 def test_runtime_choices_are_only_those_every_config_accepts():
