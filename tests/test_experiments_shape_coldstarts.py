@@ -97,12 +97,15 @@ def test_a_pool_smaller_than_the_requests_in_flight_makes_requests_wait(burst):
     assert pooled["waited_for_pool"] > 0
 
 
-def test_cloud_run_takes_the_burst_on_one_instance_and_its_pool(burst):
-    cloud_run = shape.connection_table(burst, 55, 50).loc["Cloud Run, direct"]
-    assert cloud_run["environments_or_instances"] == 1 and cloud_run["peak_db_connections"] == 5
+def test_cloud_run_queues_the_burst_for_its_pools_and_starts_instances(burst):
+    table = shape.connection_table(burst, 55, 50)
+    cloud_run = table.loc["Cloud Run, direct"]
+    requests = burst[shape.CLOUD_RUN.name].requests
+    assert cloud_run["environments_or_instances"] > 1     # waiting requests stay in flight and fill the slots
+    assert cloud_run["peak_db_connections"] == 5 * cloud_run["environments_or_instances"]   # a pool each
+    assert cloud_run["waited_for_pool"] == int((requests["pool_wait_s"] > 0).sum()) > 0
+    assert cloud_run["latency_p99_ms"] > 1000 > table.loc["Lambda, direct", "latency_p99_ms"]
 
-
-# ---------------------------------------------------------------- cold starts
 def test_lambda_keepalive_matches_exponential_formula():
     sweep = cold_starts.keepalive_sweep([120.0, 360.0, 900.0], n_requests=3000, seed=11)
     z = (sweep["cold_share"] - sweep["theory"]).abs() / sweep["cold_share_se"]
