@@ -56,6 +56,11 @@ CHECKS = {
         ("burst_cloud_run_instances", "445d7bf7", "environments or instances created", "Cloud Run, direct", 1),
         ("burst_cloud_run_peak", "445d7bf7", "DB connections at most", "Cloud Run, direct", 1),
         ("burst_cloud_run_in_flight", "445d7bf7", "most requests in their handlers at once", "Cloud Run, direct", 1),
+        ("burst_cloud_run_waited", "445d7bf7", "requests that found the pool in use", "Cloud Run, direct", 1),
+        ("burst_cloud_run_pool_wait_ms", "445d7bf7", "mean wait for a pooled connection (ms)", "Cloud Run, direct", 1),
+        ("burst_cloud_run_p99_ms", "445d7bf7", "p99 latency over the run (ms)", "Cloud Run, direct", 1),
+        ("burst_lambda_p99_ms", "445d7bf7", "p99 latency over the run (ms)", "Lambda, direct", 1),
+        ("burst_pooled_p99_ms", "445d7bf7", "p99 latency over the run (ms)", "Lambda + pooler", 1),
     ],
     "02_cold_starts.ipynb": [
         ("lambda_go_startup_ms", "00d35666", "Lambda go", "median start-up (s)", 1 / 1000),
