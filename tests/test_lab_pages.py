@@ -1,0 +1,44 @@
+"""Labs 1-3 in the built book, as Chromium shows them: their result sentences read with their numbers (displayed by
+the labs' own code, whose input the book removes), with no raw glue key, no unknown directive and no plumbing;
+the chapter links lead to the chapters' pages. The same labs in JupyterLab: tests/test_jupyterlab.py."""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+LABS = ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")
+#: A glue role or key, MyST's unknown-directive box, a glue call, or a sentence cell's code (a line that starts with
+#: the helper's call; a worked solution may use it inside its code).
+RAW = re.compile(r"\{glue(:[a-z]+)?\}|\blab[1-4]_[a-z0-9_]+\b|Unknown (Directive|Role)|\bglue\(|^labtext\.", re.MULTILINE)
+
+
+def _sentences(lab: str) -> list[str]:
+    """The Markdown each sentence cell displayed when the lab was executed (its stored output)."""
+    nb = nbformat.read(ROOT / "labs" / f"{lab}.ipynb", as_version=4)
+    return ["".join(o["data"]["text/markdown"]) for c in nb.cells if c.cell_type == "code"
+            and c.source.startswith("labtext.") for o in c.outputs if "text/markdown" in o.get("data", {})]
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_lab_page_reads_its_sentences_with_their_numbers(browser, book_url, lab):
+    page = browser.new_page()
+    try:
+        page.goto(f"{book_url}/labs/{lab}.html")
+        text = page.inner_text("article").replace("\u2019", "'")     # Sphinx's smart quotes
+        found = RAW.search(text)
+        assert not found, f"{lab}: {found.group(0)!r} visible"
+        sentences = _sentences(lab)
+        assert sentences
+        for sentence in sentences:
+            for line in sentence.splitlines():     # each line, with its numbers, as the reader sees it
+                words = re.sub(r"[*`]", "", line).strip()
+                assert re.search(r"\d", sentence) and words in " ".join(text.split()), f"{lab}: {words!r}"
+        links = page.eval_on_selector_all("article a[href*='chapters/']", "es => es.map(e => e.getAttribute('href'))")
+        assert f"../chapters/{lab}.html" in links
+        assert "../chapters/glossary.html" in links
+    finally:
+        page.close()
