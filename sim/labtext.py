@@ -59,9 +59,14 @@ def deployment_shape(table: pd.DataFrame, defaults: Mapping) -> Markdown:
         f"{_count(t.loc['environments / instances started', lam], 'execution environment')}, one per request in flight.",
         f"{run} served the same traffic with {_count(t.loc['environments / instances started', run], 'instance')}, "
         f"holding {_count(t.loc['DB connections, peak', run], 'connection')} at the peak.",
+        f"{run}'s requests queue for their instance's {defaults['connections_per_instance']} connections (p99 latency "
+        f"{t.loc['p99 latency (ms)', run]:,.0f} ms against {lam}'s {t.loc['p99 latency (ms)', lam]:,.0f} ms), "
+        "and the waiting requests fill its slots, so it starts more instances, each with its own pool.",
         f"With a limit of {defaults['db_max_connections']} connections, the database refused "
         f"{_count(t.loc['refused a DB connection', lam], lam + ' environment')}, and the "
-        f"{_count(t.loc['requests failed (DB full)', lam], 'request')} they served failed.",
+        f"{_count(t.loc['requests failed (DB full)', lam], 'request')} they served failed; "
+        f"it refused {_count(t.loc['refused a DB connection', run], run + ' instance')}, "
+        f"whose {_count(t.loc['requests failed (DB full)', run], 'request')} failed.",
         f"The warm cache tells the same story from the other side: {lam}'s requests found what they needed in "
         f"memory {t.loc['cache hit rate', lam]:.0%} of the time, {run}'s {t.loc['cache hit rate', run]:.0%},",
         "because a few busy instances warm their caches much faster than many environments do.")
