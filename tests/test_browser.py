@@ -509,3 +509,21 @@ def test_the_book_works_from_a_folder_with_no_network(browser, book_html):
     assert not external, f"requests that needed a network: {sorted(set(external))[:10]}"
     unexpected = [e for e in errors if not any(p.search(e) for p in ALLOWED_CONSOLE.values())]
     assert not unexpected, unexpected
+
+
+LAB_PAGES = [p for p in PAGES if p.docname.startswith("labs/")]
+
+
+@pytest.mark.parametrize("page", LAB_PAGES, ids=str)
+def test_worked_solutions_stay_folded_until_opened(visit, page: Page):
+    """Each worked solution's code and output sit behind one toggle, as the labs say, and open on a click."""
+    visit.open(page.html)
+    cells = visit.page.locator("div.cell.tag_solution")
+    assert cells.count() >= 1, f"{page.html}: no worked solution found"
+    for k in range(cells.count()):
+        cell = cells.nth(k)
+        parts = cell.locator(".cell_input, .cell_output")
+        assert parts.count() >= 1
+        assert not any(parts.nth(j).is_visible() for j in range(parts.count())), f"{page.html}: solution {k} is not folded"
+        cell.locator("summary").first.click()
+        assert cell.locator(".cell_input").first.is_visible(), f"{page.html}: solution {k} does not open"

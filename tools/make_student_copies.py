@@ -33,6 +33,9 @@ STUDENT_DIR = ROOT / "student" / "labs"
 ANSWERS_DIR = ROOT / "instructors" / "answers"
 
 SOLUTION_TAG = "solution"
+#: A worked solution's code and output fold behind one toggle in the book (myst-nb's hide-cell) and in
+#: JupyterLab (cell metadata jupyter.source_hidden / outputs_hidden).
+HIDDEN_SOLUTION_TAG = "hide-cell"
 #: Cells of the HTML book only (a twin: a chart that moves without a kernel, and its text): a student has the live panel.
 BOOK_ONLY_TAG = "html-twin"
 EXERCISE_TAG = "exercise"
@@ -132,7 +135,10 @@ def student_copy(nb, labs_dir: Path = LABS):
             if ex is None:
                 raise ValueError(f"cell {cell.get('id')!r}: a solution code cell needs metadata 'exercise'")
             cell.source = stub_source(cell.source, ex)
-            cell.metadata["tags"] = [t for t in tags(cell) if t != SOLUTION_TAG] + [EXERCISE_TAG, RAISES_TAG]
+            # the stub is the student's to fill in: shown, not folded away as the book folds a worked solution
+            cell.metadata["tags"] = [t for t in tags(cell) if t not in (SOLUTION_TAG, HIDDEN_SOLUTION_TAG)] + [
+                EXERCISE_TAG, RAISES_TAG]
+            cell.metadata.pop("jupyter", None)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
