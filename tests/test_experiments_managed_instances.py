@@ -157,10 +157,10 @@ def test_growth_display_and_figure(grown):
     timeline, summary = grown
     table = mi.growth_display(summary)
     assert table.shape == (6, 4)
-    assert list(table.columns) == ["throttled", "throttled %", "p99 ms", "peak alive"]
+    assert list(table.columns) == ["throttled", "throttled (%)", "p99 (ms)", "peak alive"]
     rows = summary.set_index(["scenario", "config"])
     np.testing.assert_array_equal(table["throttled"], rows["throttled"])
-    np.testing.assert_allclose(table["throttled %"], 100 * rows["throttled"] / rows["requests"], atol=0.05)
+    np.testing.assert_allclose(table["throttled (%)"], 100 * rows["throttled"] / rows["requests"], atol=0.05)
     np.testing.assert_array_equal(table["peak alive"], rows["peak_instances"])
     fig = mi.plot_growth(timeline)
     assert isinstance(fig, Figure) and len(fig.axes) == 4

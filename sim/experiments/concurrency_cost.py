@@ -214,9 +214,9 @@ def latency_display(runs: pd.DataFrame) -> pd.DataFrame:
     setting = np.where(table["platform"] == "lambda", "Lambda, 1 vCPU",
                        "Cloud Run, cap " + table["max_concurrency"].map(lambda c: f"{c:,.0f}"))
     out = pd.DataFrame({"request": table["profile"].str.split(":").str[0], "setting": setting,
-                        "mean ms": table["latency_mean_ms"].round(1), "± SE": table["latency_mean_ms_se"].round(1),
-                        "p99 ms": table["latency_p99_ms"].round(1), "± SE ": table["latency_p99_ms_se"].round(1),
-                        "USD/month": table["monthly_usd"].round(2)})
+                        "mean (ms)": table["latency_mean_ms"].round(1), "± SE": table["latency_mean_ms_se"].round(1),
+                        "p99 (ms)": table["latency_p99_ms"].round(1), "± SE ": table["latency_p99_ms_se"].round(1),
+                        "per 30-day month (USD)": table["monthly_usd"].round(2)})
     return out.set_index(["request", "setting"])
 
 
@@ -294,8 +294,8 @@ def burst_display(summary: pd.DataFrame) -> pd.DataFrame:
     queued for a starting instance) and spike latency per run."""
     out = pd.DataFrame({"request": summary["profile"], "platform": summary["config"],
                         "started": summary["instances_started"], "peak alive": summary["peak_instances"],
-                        "requests that waited for a start": summary["cold_starts"], "spike p50 ms": summary["spike_p50_ms"].round().astype("int64"),
-                        "spike p99 ms": summary["spike_p99_ms"].round().astype("int64"), "USD": summary["cost_usd"].round(4)})
+                        "requests that waited for a start": summary["cold_starts"], "spike p50 (ms)": summary["spike_p50_ms"].round().astype("int64"),
+                        "spike p99 (ms)": summary["spike_p99_ms"].round().astype("int64"), "cost of the window (USD)": summary["cost_usd"].round(4)})
     return out.set_index(["request", "platform"])
 
 

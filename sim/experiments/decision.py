@@ -89,8 +89,8 @@ def queue_vs_sync(step_s: float = 1.0, seed: int = SEED) -> tuple[pd.DataFrame, 
 def queue_display(summary: pd.DataFrame) -> pd.DataFrame:
     """A compact table of `queue_vs_sync`'s summary."""
     out = pd.DataFrame({"run": summary["config"], "refused (429)": summary["throttled"], "served": summary["served"],
-                        "longest wait s": summary["wait_max_s"].round(1), "done after burst s": summary["drain_s"].round(1),
-                        "peak backlog": summary["peak_backlog"], "USD": summary["cost_usd"].round(4)})
+                        "longest wait (s)": summary["wait_max_s"].round(1), "done after the burst (s)": summary["drain_s"].round(1),
+                        "peak backlog": summary["peak_backlog"], "cost of the window (USD)": summary["cost_usd"].round(4)})
     return out.set_index("run")
 
 

@@ -267,8 +267,8 @@ def growth(scenarios=GROWTH_SCENARIOS, configs: Sequence = GROWTH_CONFIGS, seed:
 def growth_display(summary: pd.DataFrame) -> pd.DataFrame:
     """A compact table of `growth`'s summary: throttles, p99 after the growth began, peak environments/instances."""
     out = pd.DataFrame({"traffic": summary["scenario"], "platform": summary["config"],
-                        "throttled": summary["throttled"], "throttled %": (100 * summary["throttle_rate"]).round(1),
-                        "p99 ms": summary["latency_p99_ms"].round().astype("int64"),
+                        "throttled": summary["throttled"], "throttled (%)": (100 * summary["throttle_rate"]).round(1),
+                        "p99 (ms)": summary["latency_p99_ms"].round().astype("int64"),
                         "peak alive": summary["peak_instances"]})
     return out.set_index(["traffic", "platform"])
 
