@@ -206,8 +206,8 @@ def answer_key(nb, lab: Path, title: str) -> str:
     """Markdown: every Think! answer and worked exercise of one lab, with the question before it."""
     notebook = f"../../labs/{lab.name}"
     lines = [f"# Answers: {title}", "",
-             f"Generated from {{doc}}`the lab <../../labs/{lab.stem}>` by `tools/make_student_copies.py`; "
-             "do not edit by hand.", ""]
+             "% Generated from the lab by tools/make_student_copies.py; do not edit by hand (a comment: not rendered).",
+             f"The answers to {{doc}}`the lab <../../labs/{lab.stem}>`, in its order.", ""]
     previous = None
     for cell in nb.cells:
         if is_solution(cell):
