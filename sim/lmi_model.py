@@ -1,5 +1,5 @@
 """AWS Lambda Managed Instances (LMI): a fleet of EC2 instances whose execution environments serve
-many requests at once, scaled asynchronously on CPU utilisation (facts.md s.10; DESIGN.md s.3.3a).
+many requests at once, scaled asynchronously on CPU utilisation (docs/facts.md s.10; docs/design.md s.3.3a).
 
 The request path. Each instance has `concurrency_per_vcpu x vCPUs` request slots; requests on one
 instance share its vCPUs by processor sharing during their CPU phase, then wait on I/O without using
