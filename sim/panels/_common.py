@@ -78,6 +78,27 @@ class Facts:
         return self.result.bill()
 
 
+#: The rows the panels' tables share, by label: metric(Facts of a run), rounded as every panel shows them.
+STANDARD_ROWS: dict[str, Callable] = {
+    "requests": lambda f: int(f.summary["requests"]),
+    "environments / instances started": lambda f: int(f.summary["instances_started"]),
+    "peak alive": lambda f: int(f.summary["peak_instances"]),
+    "cold starts": lambda f: int(f.summary["cold_starts"]),
+    "cold-start share": lambda f: round(float(f.summary["cold_start_rate"]), 4),
+    "mean latency (ms)": lambda f: round(float(f.summary["latency_mean_ms"]), 1),
+    "p50 latency (ms)": lambda f: round(float(f.summary["latency_p50_ms"]), 1),
+    "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+}
+
+
+def standard_rows(*labels: str) -> dict[str, Callable]:
+    """The STANDARD_ROWS named, in that order (a panel adds its own rows around them)."""
+    unknown = [label for label in labels if label not in STANDARD_ROWS]
+    if unknown:
+        raise ValueError(f"rows {unknown} are not standard rows; expected some of {list(STANDARD_ROWS)}")
+    return {label: STANDARD_ROWS[label] for label in labels}
+
+
 def column_table(runs: Comparison, rows: dict[str, Callable]) -> pd.DataFrame:
     """One column per config, one row per named metric: rows maps a row label to metric(Facts of a run)."""
     facts = {name: Facts(result) for name, result in runs.items()}

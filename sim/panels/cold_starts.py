@@ -19,7 +19,7 @@ from ..coldstart import RUNTIMES
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.cold_starts import BIG_NODE_PACKAGE_MB, REQUEST_CPU_MS, REQUEST_IO_MS, RUNTIME_LABELS
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs
+from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs, standard_rows
 
 SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda", runtime="nodejs", package_mb=BIG_NODE_PACKAGE_MB),
@@ -62,11 +62,7 @@ def experiment(rate_on_per_s: float = DEFAULTS["rate_on_per_s"], gap_s: float = 
 def table(runs: Comparison) -> pd.DataFrame:
     """One column per config: cold starts, latency, and cost of the window and per 30-day month."""
     rows = {
-        "requests": lambda f: int(f.summary["requests"]),
-        "cold starts": lambda f: int(f.summary["cold_starts"]),
-        "cold-start share": lambda f: round(float(f.summary["cold_start_rate"]), 4),
-        "p50 latency (ms)": lambda f: round(float(f.summary["latency_p50_ms"]), 1),
-        "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+        **standard_rows("requests", "cold starts", "cold-start share", "p50 latency (ms)", "p99 latency (ms)"),
         "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 4),
         "per 30-day month (USD)": lambda f: round(float(f.bill.monthly_usd), 2),
     }

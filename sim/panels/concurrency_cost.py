@@ -23,7 +23,8 @@ from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, SpikeWindow, bars, check_configs, column_table, figure, limited, run_configs
+from ._common import (PANEL_MAX_REQUESTS, SpikeWindow, bars, check_configs, column_table, figure, limited,
+                      run_configs, standard_rows)
 
 SEED = 1
 
@@ -56,14 +57,11 @@ def burst_experiment(spike_rate_per_s: float = CONCURRENCY_DEFAULTS["spike_rate_
 def burst_table(runs: Comparison) -> pd.DataFrame:
     """One column per config: capacity started, cold starts, refusals, latency and cost."""
     rows = {
-        "requests": lambda f: int(f.summary["requests"]),
-        "environments / instances started": lambda f: int(f.summary["instances_started"]),
-        "peak alive": lambda f: int(f.summary["peak_instances"]),
+        **standard_rows("requests", "environments / instances started", "peak alive"),
         "requests per environment / instance": lambda f: round(f.summary["requests"] / max(f.summary["instances_started"], 1), 1),
-        "cold starts": lambda f: int(f.summary["cold_starts"]),
+        **standard_rows("cold starts"),
         "throttled (429)": lambda f: int(f.summary["throttled"]),
-        "mean latency (ms)": lambda f: round(float(f.summary["latency_mean_ms"]), 1),
-        "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+        **standard_rows("mean latency (ms)", "p99 latency (ms)"),
         "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5),
     }
     return column_table(runs, rows)
@@ -154,11 +152,9 @@ def traffic_experiment(mean_rate_per_s: float = TRAFFIC_DEFAULTS["mean_rate_per_
 
 
 _TRAFFIC_ROWS = {
-    "requests": lambda f: int(f.summary["requests"]),
+    **standard_rows("requests"),
     "mean alive": lambda f: round(float(f.summary["mean_instances"]), 2),
-    "peak alive": lambda f: int(f.summary["peak_instances"]),
-    "cold-start share": lambda f: round(float(f.summary["cold_start_rate"]), 4),
-    "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+    **standard_rows("peak alive", "cold-start share", "p99 latency (ms)"),
     "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5),
     "per 30-day month (USD)": lambda f: round(float(f.bill.monthly_usd), 2),
 }

@@ -22,7 +22,8 @@ from ..experiments.deployment_shape import API_CPU_MS, API_IO_MS, DISTINCT_KEYS
 from ..plotting import STYLE, platform_colour, platform_key, plot_instances, PLATFORM_LINESTYLES
 from ..run import Comparison
 from ..state import cache_hit_rate, db_connections
-from ._common import PANEL_MAX_REQUESTS, SpikeWindow, check_configs, column_table, figure, limited, run_configs
+from ._common import (PANEL_MAX_REQUESTS, SpikeWindow, check_configs, column_table, figure, limited, run_configs,
+                      standard_rows)
 
 SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
@@ -89,15 +90,13 @@ def table(shape: ShapeRun) -> pd.DataFrame:
     """One column per config: capacity, cache, what the database sees, failures and the tail."""
     reports = {name: _report(shape, result) for name, result in shape.runs.items()}
     rows = {
-        "requests": lambda f: int(f.summary["requests"]),
-        "environments / instances started": lambda f: int(f.summary["instances_started"]),
-        "peak alive": lambda f: int(f.summary["peak_instances"]),
+        **standard_rows("requests", "environments / instances started", "peak alive"),
         "cache hit rate": lambda f: round(cache_hit_rate(f.result, DISTINCT_KEYS), 3),
         "DB connections, peak": lambda f: int(reports[f.config.name].peak),
         "DB connections, mean": lambda f: round(float(reports[f.config.name].mean), 2),
         "refused a DB connection": lambda f: int(reports[f.config.name].refused_instances),
         "requests failed (DB full)": lambda f: int(reports[f.config.name].failed_requests),
-        "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
+        **standard_rows("p99 latency (ms)"),
     }
     return column_table(shape.runs, rows)
 

@@ -13,7 +13,7 @@ from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import Exponential
 from ..arrivals import Poisson
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, check_configs, column_table, limited, run_configs
+from ._common import PANEL_MAX_REQUESTS, check_configs, column_table, limited, run_configs, standard_rows
 
 SEED = 1
 CONFIGS = (LambdaConfig(), CloudRunConfig())
@@ -31,15 +31,9 @@ def experiment(rate_per_s: float = DEFAULTS["rate_per_s"], cpu_ms: float = DEFAU
 
 def table(runs: Comparison) -> pd.DataFrame:
     """One column per platform: capacity, cold starts, latency and cost."""
-    rows = {
-        "requests": lambda f: int(f.summary["requests"]),
-        "environments / instances started": lambda f: int(f.summary["instances_started"]),
-        "peak alive": lambda f: int(f.summary["peak_instances"]),
-        "cold starts": lambda f: int(f.summary["cold_starts"]),
-        "p50 latency (ms)": lambda f: round(float(f.summary["latency_p50_ms"]), 1),
-        "p99 latency (ms)": lambda f: round(float(f.summary["latency_p99_ms"]), 1),
-        "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5),
-    }
+    rows = {**standard_rows("requests", "environments / instances started", "peak alive", "cold starts",
+                            "p50 latency (ms)", "p99 latency (ms)"),
+            "cost of the window (USD)": lambda f: round(float(f.bill.total_usd), 5)}
     return column_table(runs, rows)
 
 
