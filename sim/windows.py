@@ -29,7 +29,6 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-import os
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -37,12 +36,13 @@ import numpy as np
 
 from . import _check
 from .aggregate import STEP_S, Aggregate
+from .cpus import default_workers
 from .arrivals import ArrivalProcess, Poisson, Replay
 from .distributions import Distribution, Fixed, Recorded
 from .randomness import PURPOSES
 from .run import Comparison, run_draws
 from .sweep import _progress, progress_display
-from .workload import MODES, Draws, Workload
+from .workload import Draws, Workload, check_fields
 
 #: Default window: a day.
 WINDOW_S = 86_400.0
@@ -76,23 +76,8 @@ class LongWorkload:
     mode: str = "sync"
 
     def __post_init__(self):
-        if not isinstance(self.arrivals, ArrivalProcess):
-            raise ValueError(f"arrivals={self.arrivals!r} is not allowed; expected an arrival process "
-                             "such as Poisson(rate_per_s=...)")
-        if self.duration_s is None:
-            if not isinstance(self.arrivals, Replay):
-                raise ValueError("duration_s=None is only allowed with Replay arrivals; expected a number > 0")
-            object.__setattr__(self, "duration_s", self.arrivals.natural_duration_s)
-        _check.number("duration_s", self.duration_s, low=0, low_open=True, high=366 * 86_400)
-        for name in ("cpu_ms", "io_ms"):
-            value = getattr(self, name)
-            if not isinstance(value, Distribution):
-                raise ValueError(f"{name}={value!r} is not allowed; expected a distribution such as Fixed(ms=...)")
-            if isinstance(value, Recorded) and not (isinstance(self.arrivals, Replay)
-                                                    and len(value) == self.arrivals.timestamps_s.size):
-                raise ValueError(f"{name}={value!r} is not allowed here; expected Replay arrivals with one "
-                                 "recorded value per request")
-        _check.choice("mode", self.mode, MODES)
+        object.__setattr__(self, "duration_s", check_fields(self.arrivals, self.duration_s, self.cpu_ms, self.io_ms,
+                                                            self.mode))
         expected = self.expected_between(0.0, self.duration_s)
         if expected > MAX_TOTAL_REQUESTS:
             raise ValueError(f"this workload sends about {expected:,.0f} requests, above {MAX_TOTAL_REQUESTS:,}; "
@@ -221,10 +206,11 @@ def _jobs(spec: LongWorkload, configs, windows: list[Window], seed: int, step_s:
 
 
 def local_workers(max_workers: int | None = None) -> int:
-    """Worker processes of the default pool: the CPUs this process may use, at most MAX_LOCAL_WORKERS."""
+    """Worker processes of the default pool: the CPUs this process may use, at most MAX_LOCAL_WORKERS (a month
+    runs alone on its machine; a room of students' kernels uses sim.cpus' smaller default cap)."""
     if max_workers is not None:
         return int(_check.number("max_workers", max_workers, low=1, high=1024, integer=True))
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_LOCAL_WORKERS))
+    return default_workers(cap=MAX_LOCAL_WORKERS)     # affinity and the container's CPU quota (sim.cpus)
 
 
 def _check_run(configs, seed, window_s, warmup_s, step_s, executor) -> float:

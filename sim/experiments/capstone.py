@@ -30,10 +30,11 @@ from ..distributions import Distribution, Exponential
 from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_key, styled
 from ..prices import MONTH_S
 from ..run import compare
-from ..state import db_connections
+from ..state import connections_per_instance, db_connections
 from ..sweep import summarise, sweep
 from ..traffic import reconcile
 from ..traffic.trace import Trace
+from ..windows import LongWorkload, compare_windows
 from ..workload import CPU_SHARE, MAX_REQUESTS, Workload, recorded_work
 from .concurrency_cost import on_off
 
@@ -108,11 +109,15 @@ def workload_from_csv(source, cpu_ms: float = 20.0, io_ms: float = 180.0, column
 
 
 def replay_workload(replay: Replay, cpu_ms: float = 20.0, io_ms: float = 180.0, duration_s: float | None = None,
-                    max_requests: int = MAX_REQUESTS) -> Workload:
-    """Timestamps already read (a sim.Replay) as a workload; `duration_s` as in `workload_from_csv`."""
+                    max_requests: int = MAX_REQUESTS) -> Workload | LongWorkload:
+    """Timestamps already read (a sim.Replay) as a workload; `duration_s` as in `workload_from_csv`. A trace of
+    more than WINDOWS_ABOVE_REQUESTS requests (read with a larger max_requests) becomes a sim.windows.LongWorkload,
+    which `verdict` runs in windows of a day."""
     if duration_s is not None:
         _check.number("duration_s", duration_s, low=replay.natural_duration_s, high=366 * 86_400)
     cpu, io = work(cpu_ms, io_ms)
+    if replay.timestamps_s.size > WINDOWS_ABOVE_REQUESTS:
+        return LongWorkload(replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io)
     return Workload(replay, duration_s=duration_s, cpu_ms=cpu, io_ms=io, max_requests=max_requests)
 
 
@@ -212,9 +217,21 @@ VERDICT_ROWS = ("requests", "window (hours)", "monthly cost (USD)", "prices as o
                 "p99 latency (ms)", "cold-start share", "throttled share", "peak instances", "peak DB connections")
 
 
-def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -> pd.DataFrame:
-    """The workload on each platform with the same arrivals: one column per platform, VERDICT_ROWS as rows."""
-    runs = compare(workload, *configs, seed=seed)
+#: A workload of more requests than this runs in windows of a day (sim.windows), whose tables are never built.
+WINDOWS_ABOVE_REQUESTS = MAX_REQUESTS
+
+
+def verdict(workload: Workload | LongWorkload, configs: Sequence = CONFIGS, seed: int = SEED, progress=True,
+            executor="process") -> pd.DataFrame:
+    """The workload on each platform with the same arrivals: one column per platform, VERDICT_ROWS as rows.
+    A sim.windows.LongWorkload, or a workload of more than WINDOWS_ABOVE_REQUESTS requests, runs in windows of a
+    day on `executor` (a local process pool by default, or e.g. a Dask client's get_executor()), with a progress
+    bar over the windows (`progress`: True, None or a callable(done, total)); its peak DB connections are the peak
+    instances times each one's pool (no connection limit), its percentiles within 1% (sim.aggregate)."""
+    windowed = isinstance(workload, LongWorkload) or \
+        workload.arrivals.expected_count(workload.duration_s) > WINDOWS_ABOVE_REQUESTS
+    runs = (compare_windows(workload, *configs, seed=seed, executor=executor, progress=progress) if windowed
+            else compare(workload, *configs, seed=seed))
     columns = {}
     for name, result in runs.items():
         s = result.summary()
@@ -229,7 +246,8 @@ def verdict(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED) -
             "cold-start share": round(s["cold_start_rate"], 4),
             "throttled share": round(s["throttle_rate"], 4),
             "peak instances": s["peak_instances"],
-            "peak DB connections": db_connections(result).peak,
+            "peak DB connections": (s["peak_instances"] * connections_per_instance(result.config) if windowed
+                                    else db_connections(result).peak),
         }
     return pd.DataFrame(columns).loc[list(VERDICT_ROWS)]
 
