@@ -168,10 +168,12 @@ def main(argv=None) -> dict:
         for name, b in m["bills"].items():
             print(f"  {name}: ${b['total_usd']:,.2f} for the {m['days']:g} days")
         print(f"  cheapest: {m['cheapest']}")
-    if "month" not in args.skip:   # the month's figures, with whatever else ran
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(out, indent=2, default=float) + "\n")
-        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    # what ran replaces its part of the last results; the parts skipped keep their last figures
+    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    saved.update(out)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(saved, indent=2, default=float) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
     return out
 
 
