@@ -104,6 +104,7 @@ class LambdaModel:
                 self.ledger.throttle(i, self.env.now)
 
     # -- dispatch ----------------------------------------------------------------------------
+    # [teach:warm-or-cold]
     def _dispatch(self, i: int) -> bool:
         """Start request i on an idle environment, or a new one; False if throttled."""
         now = self.env.now
@@ -120,6 +121,7 @@ class LambdaModel:
         env_id = self.ledger.new_instance(now, now + init_s)
         self._start(i, env_id, now + init_s, cold=True, init_s=init_s)
         return True
+    # [/teach:warm-or-cold]
 
     def _take_idle(self, i: int, now: float) -> int | None:
         if self.idle_provisioned:
@@ -137,12 +139,14 @@ class LambdaModel:
         del self.idle[k]
         return env_id
 
+    # [teach:keep-alive]
     def _retire_idle(self, now: float) -> None:
         """Retire every idle environment whose keep-alive ran out by `now`, at its expiry time."""
         keep_alive = self.config.keep_alive_s
         while self.idle and self.idle[0][0] + keep_alive <= now:
             freed_s, env_id = self.idle.popleft()
             self.ledger.retired_s[env_id] = freed_s + keep_alive
+    # [/teach:keep-alive]
 
     def _take_token(self, now: float) -> bool:
         """The scale-up rate as a token bucket: 1,000 new environments per 10 s, refilled continuously."""

@@ -245,6 +245,7 @@ class SharedCpuInstance:
             schedule(self.env, granted[1], self.end_calls, granted[0])
         self.on_done(self, event.value)
 
+    # [teach:processor-sharing]
     def _advance(self, now: float) -> None:
         """Bring virtual time and the CPU meter up to `now`, dropping full-speed CPU phases that ended."""
         dt = now - self.updated_s
@@ -258,6 +259,7 @@ class SharedCpuInstance:
                 self.cpu_used_s += heapq.heappop(full_speed)[0] - self.updated_s
             self.cpu_used_s += len(full_speed) * dt
         self.updated_s = now
+    # [/teach:processor-sharing]
 
     def _set_timer(self) -> None:
         """Make sure a timer is pending for no later than the earliest shared finish at the current rate."""
