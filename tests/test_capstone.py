@@ -40,13 +40,26 @@ def test_verdict_has_one_column_per_platform_and_agrees_with_the_runs():
     # The LMI bill is its 3-instance minimum fleet of m7g.large plus 15% plus requests, for a 30-day month.
     fleet_usd = 3 * 0.0816 * 1.15 * 24 * 30
     assert table.loc["monthly cost (USD)", "Lambda MI"] == pytest.approx(fleet_usd + 0.2e-6 * 5 * 86_400 * 30, rel=0.01)
-    assert capstone.verdict_text(table).startswith("Cheapest: ")
+    assert capstone.verdict_text(table, capstone.verdict_spread(workload)).startswith("Cheapest: ")
+
+
+def _spread(usd: dict[str, list[float]], p99_ms: dict[str, list[float]]) -> pd.DataFrame:
+    """A verdict_spread table: per config, its monthly cost and p99 in each replication."""
+    return pd.DataFrame([{"replication": k, "config": name, "monthly_usd": cost, "latency_p99_ms": p99_ms[name][k],
+                          "throttle_rate": 0.0} for name, costs in usd.items() for k, cost in enumerate(costs)])
+
+
+def _apart(table: pd.DataFrame) -> pd.DataFrame:
+    """Three replications around the table's own figures (x1, x1.01, x0.99): every margin beyond the spread."""
+    factors = (1.0, 1.01, 0.99)
+    return _spread(*({name: [float(table.loc[row, name]) * f for f in factors] for name in table.columns}
+                     for row in ("monthly cost (USD)", "p99 latency (ms)")))
 
 
 def test_verdict_text_names_the_cheapest_and_the_throttled():
     rows = ["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"]
     table = pd.DataFrame({"A": [10.0, 500.0, 0.005, "2026-01-01"], "B": [20.0, 100.0, 0.0, "2026-01-01"]}, index=rows)
-    text = capstone.verdict_text(table)
+    text = capstone.verdict_text(table, _apart(table))
     assert "Cheapest: A ($10.00 a month, prices as of 2026-01-01)" in text
     assert "Lowest p99: B (100 ms)" in text and "Throttled: A (0.5%)" in text and "Not ranked" not in text
 
@@ -56,12 +69,47 @@ def test_verdict_text_does_not_rank_a_platform_that_refuses_more_than_one_percen
     rows = ["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"]
     table = pd.DataFrame({"A": [5.0, 50.0, 0.871, "2026-01-01"], "B": [20.0, 300.0, 0.0, "2026-02-01"],
                           "C": [30.0, 100.0, 0.0, "2026-02-01"]}, index=rows)
-    text = capstone.verdict_text(table)
+    text = capstone.verdict_text(table, _apart(table))
     assert text.startswith("Cheapest: B ($20.00 a month, prices as of 2026-02-01). Lowest p99: C (100 ms).")
     assert "Not ranked, as they refused more than 1% of the requests: A ($5.00 a month)." in text
     assert text.endswith("Throttled: A (87.1%).")
     table.loc["throttled share"] = [0.5, 0.2, 0.02]
-    assert capstone.verdict_text(table).startswith("Every platform refused more than 1% of the requests")
+    assert capstone.verdict_text(table, _apart(table)).startswith("Every platform refused more than 1% of the requests")
+
+
+def test_a_margin_inside_the_run_to_run_spread_is_about_equal_and_one_beyond_it_names_the_winner():
+    rows = ["monthly cost (USD)", "p99 latency (ms)", "throttled share", "prices as of"]
+    table = pd.DataFrame({"A": [10.0, 840.0, 0.0, "2026-01-01"], "B": [10.5, 840.5, 0.0, "2026-01-01"]}, index=rows)
+    # A's cost is $0.50 under B's in every run (paired): beyond the spread. p99: A under B by 0.5 ms in the verdict's
+    # run, but the paired differences (+0.5, -30, +40, -20 ms) straddle zero: inside the spread.
+    spread = _spread({"A": [10.0, 12.0, 9.0, 11.0], "B": [10.5, 12.5, 9.5, 11.5]},
+                     {"A": [840.0, 870.0, 800.0, 860.0], "B": [840.5, 840.0, 840.0, 840.0]})
+    text = capstone.verdict_text(table, spread)
+    assert text.startswith("Cheapest: A ($10.00 a month, prices as of 2026-01-01). ")
+    assert ("Lowest p99: about equal, A (840 ms) and B (840 ms): the margin is inside the run-to-run spread of "
+            "4 runs.") in text
+    assert capstone.separated(spread, "monthly_usd", "A", "B")
+    assert not capstone.separated(spread, "latency_p99_ms", "A", "B")
+    # A p99 margin of about 1 ms with a spread far smaller than that is beyond it.
+    narrow = _spread({"A": [10.0, 12.0, 9.0], "B": [10.5, 12.5, 9.5]}, {"A": [840.0, 841.0, 839.0],
+                                                                         "B": [841.0, 842.1, 839.9]})
+    assert capstone.verdict_text(table, narrow).split(". Lowest p99: ")[1].startswith("A (840 ms)")
+    with pytest.raises(ValueError, match=r"spread has no \['C'\] column"):
+        capstone.separated(spread, "monthly_usd", "A", "C")
+
+
+def test_the_verdict_spread_replicates_with_the_next_seeds_and_the_first_is_the_verdicts_own_run():
+    workload = capstone.shape_workload("bursts", 1.0, duration_s=1200.0)
+    spread = capstone.verdict_spread(workload, replications=3)
+    table = capstone.verdict(workload)
+    first = spread[spread["replication"] == 0].set_index("config")
+    assert first["monthly_usd"].round(2).to_dict() == table.loc["monthly cost (USD)"].astype(float).to_dict()
+    assert first["latency_p99_ms"].round(1).to_dict() == table.loc["p99 latency (ms)"].astype(float).to_dict()
+    # Other seeds draw other arrivals: the costs differ from run to run (but Lambda MI's fixed fleet hardly).
+    lam = spread[spread["config"] == "Lambda"]["monthly_usd"]
+    assert lam.nunique() == 3
+    with pytest.raises(ValueError, match="replications"):
+        capstone.verdict_spread(workload, replications=1)
 
 
 def _table(costs: dict[tuple, list[float]], refused: dict[tuple, float] | None = None) -> pd.DataFrame:
@@ -218,14 +266,16 @@ def test_panel_counts_requests_not_the_header():
 
 
 def test_verdict_shows_the_window_and_warns_when_a_short_one_is_projected_to_a_month():
-    short = capstone.verdict(capstone.workload_from_csv("0\n60\n120\n", duration_s=1800.0))
+    three = capstone.workload_from_csv("0\n60\n120\n", duration_s=1800.0)
+    short = capstone.verdict(three)
     assert (short.loc["window (hours)"] == 0.5).all()
     assert short.loc["monthly cost (USD)", "Lambda MI"] == pytest.approx(
         3 * 0.0816 * 1.15 * 720 + 3 * 1440 * 0.2e-6, abs=0.01)            # a 30-minute window scaled x1,440
-    assert capstone.verdict_text(short).endswith(
+    assert capstone.verdict_text(short, capstone.verdict_spread(three)).endswith(
         "The month is projected from 0.5 hours of traffic (x1,440): they must be typical of the whole month.")
-    day = capstone.verdict(capstone.workload_from_csv("0\n60\n120\n", duration_s=86_400.0))
-    assert "projected from" not in capstone.verdict_text(day)
+    whole_day = capstone.workload_from_csv("0\n60\n120\n", duration_s=86_400.0)
+    day = capstone.verdict(whole_day)
+    assert "projected from" not in capstone.verdict_text(day, capstone.verdict_spread(whole_day))
 
 
 # ---------------------------------------------------------------- any format, each request's own duration

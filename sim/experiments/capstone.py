@@ -31,7 +31,7 @@ from ..plotting import PLATFORM_LABELS, new_figure, platform_colour, platform_ke
 from ..prices import MONTH_S
 from ..run import compare
 from ..state import connections_per_instance, db_connections
-from ..sweep import summarise, sweep
+from ..sweep import summarise, sweep, t_quantile_975
 from ..traffic import reconcile
 from ..traffic.trace import Trace
 from ..windows import LongWorkload, compare_windows
@@ -257,9 +257,60 @@ def verdict(workload: Workload | LongWorkload, configs: Sequence = CONFIGS, seed
 MAX_REFUSED_SHARE = 0.01
 
 
-def verdict_text(table: pd.DataFrame) -> str:
+#: Runs behind a verdict's "cheapest" and "lowest p99" (seeds SEED, SEED + 1, ...; `verdict_spread`).
+VERDICT_REPLICATIONS = 5
+#: The verdict rows ranked, and the `verdict_spread` column each is replicated in.
+RANKED = {"monthly cost (USD)": "monthly_usd", "p99 latency (ms)": "latency_p99_ms"}
+
+
+def verdict_spread(workload: Workload, configs: Sequence = CONFIGS, seed: int = SEED,
+                   replications: int = VERDICT_REPLICATIONS) -> pd.DataFrame:
+    """The run-to-run spread of a verdict: the workload on each platform `replications` times, with seeds seed,
+    seed + 1, ... (the first is the verdict's own run); one row per replication and config, with its monthly cost,
+    p99 latency and throttled share. Within a replication the platforms share their random draws."""
+    _check.number("replications", replications, low=2, high=100, integer=True)
+    rows = []
+    for k in range(int(replications)):
+        for name, result in compare(workload, *configs, seed=seed + k).items():
+            s = result.summary()
+            rows.append({"replication": k, "config": name, "monthly_usd": result.bill().monthly_usd,
+                         "latency_p99_ms": s["latency_p99_ms"], "throttle_rate": s["throttle_rate"]})
+    return pd.DataFrame(rows)
+
+
+def separated(spread: pd.DataFrame, metric: str, best: str, other: str) -> bool:
+    """Whether `best` is lower than `other` by more than the run-to-run spread: the 95% interval (Student t) of
+    their paired difference over the replications (other minus best, same seed) lies above zero."""
+    values = spread.pivot(index="replication", columns="config", values=metric)
+    missing = sorted({best, other} - set(values.columns))
+    if missing:
+        raise ValueError(f"spread has no {missing} column; it has {sorted(values.columns)}")
+    difference = (values[other] - values[best]).to_numpy(dtype=float)
+    if difference.size < 2:
+        raise ValueError(f"spread has {difference.size} replications; expected at least 2")
+    half_width = t_quantile_975(difference.size - 1) * difference.std(ddof=1) / math.sqrt(difference.size)
+    return bool(difference.mean() - half_width > 0)
+
+
+def _lowest(values: pd.Series, spread: pd.DataFrame, metric: str, unit) -> str:
+    """The platform lowest in `values` (the verdict's row) when it is separated from every other, else "about
+    equal" naming those the spread cannot tell from it; `unit(name, value)` formats a figure."""
+    ranked = values.sort_values()
+    best = ranked.index[0]
+    ties = [name for name in ranked.index[1:] if not separated(spread, metric, best, name)]
+    if not ties:
+        return f"{best} ({unit(best, ranked[best])})"
+    names = [best, *ties]
+    return ("about equal, " + " and ".join(f"{name} ({unit(name, ranked[name])})" for name in names) +
+            f": the margin is inside the run-to-run spread of {spread['replication'].nunique()} runs")
+
+
+def verdict_text(table: pd.DataFrame, spread: pd.DataFrame) -> str:
     """One sentence: the cheapest platform and the one with the lowest p99 among those that refuse at most
-    MAX_REFUSED_SHARE of the requests, with their figures; then the platforms that refused any."""
+    MAX_REFUSED_SHARE of the requests, with their figures; then the platforms that refused any.
+    A platform is named cheapest (or lowest p99) only when its margin over each other platform exceeds the
+    run-to-run spread (`spread`, from `verdict_spread`): the 95% interval of their paired difference over the
+    replications excludes zero (`separated`). Otherwise the verdict says "about equal" and names them all."""
     cost = table.loc["monthly cost (USD)"].astype(float)
     p99 = table.loc["p99 latency (ms)"].astype(float)
     throttled = table.loc["throttled share"].astype(float)
@@ -267,9 +318,9 @@ def verdict_text(table: pd.DataFrame) -> str:
     if len(serving) == 0:
         text = f"Every platform refused more than {MAX_REFUSED_SHARE:.0%} of the requests: none serves this traffic."
     else:
-        cheapest, fastest = cost[serving].idxmin(), p99[serving].idxmin()
-        text = (f"Cheapest: {cheapest} (${cost[cheapest]:,.2f} a month, prices as of "
-                f"{table.loc['prices as of', cheapest]}). Lowest p99: {fastest} ({p99[fastest]:,.0f} ms).")
+        dated = lambda name, usd: f"${usd:,.2f} a month, prices as of {table.loc['prices as of', name]}"
+        text = (f"Cheapest: {_lowest(cost[serving], spread, RANKED['monthly cost (USD)'], dated)}. "
+                f"Lowest p99: {_lowest(p99[serving], spread, RANKED['p99 latency (ms)'], lambda _, ms: f'{ms:,.0f} ms')}.")
         if len(serving) < len(throttled):
             text += f" Not ranked, as they refused more than {MAX_REFUSED_SHARE:.0%} of the requests:"
             text += ", ".join(f" {name} (${cost[name]:,.2f} a month)" for name in throttled.index if name not in serving)
