@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _check
+from .intervals import step_function, step_mean
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ def db_connections(result, db_max_connections: int | None = None,
         cap = pooler_max_connections if db_max_connections is None else min(pooler_max_connections,
                                                                             db_max_connections)
         req = result.requests[result.requests["instance_id"] >= 0]
-        times, in_flight = _step_function(req["start_s"].to_numpy(), req["end_s"].to_numpy(), result.window_s[1])
+        times, in_flight = step_function(req["start_s"].to_numpy(), req["end_s"].to_numpy())
         held = np.minimum(in_flight, cap)
-        return ConnectionReport(int(held.max(initial=0)), _time_average(times, held, result.window_s[1]),
+        return ConnectionReport(int(held.max(initial=0)), step_mean(times, held, result.window_s[1]),
                                 0, 0, times, held)
     inst = result.instances
     per = connections_per_instance(result.config)
@@ -54,8 +55,8 @@ def db_connections(result, db_max_connections: int | None = None,
     granted = _grant(created, retired, per, db_max_connections)
     refused = np.flatnonzero(granted == 0)
     failed = int(np.isin(result.requests["instance_id"].to_numpy(), inst["instance_id"].to_numpy()[refused]).sum())
-    times, held = _step_function(created, np.minimum(retired, result.window_s[1]), result.window_s[1], granted)
-    return ConnectionReport(int(held.max(initial=0)), _time_average(times, held, result.window_s[1]),
+    times, held = step_function(created, np.minimum(retired, result.window_s[1]), weight=granted)
+    return ConnectionReport(int(held.max(initial=0)), step_mean(times, held, result.window_s[1]),
                             int(refused.size), failed, times, held)
 
 
@@ -74,24 +75,6 @@ def _grant(created: np.ndarray, retired: np.ndarray, per: int, limit: int | None
             granted[k] = min(per, max(0, limit - held))
             held += granted[k]
     return granted
-
-
-def _step_function(start: np.ndarray, end: np.ndarray, window_end_s: float, weight=None):
-    """Times and values of the sum of weighted intervals [start, end)."""
-    weight = np.ones(start.size) if weight is None else np.asarray(weight, dtype=float)
-    times = np.concatenate([[0.0], start, end])
-    steps = np.concatenate([[0.0], weight, -weight])
-    order = np.argsort(times, kind="stable")
-    times, values = times[order], np.cumsum(steps[order])
-    last = np.r_[times[1:] != times[:-1], True]      # keep the value after the last event at each time
-    return times[last], np.rint(values[last]).astype(np.int64)
-
-
-def _time_average(times: np.ndarray, values: np.ndarray, window_end_s: float) -> float:
-    if window_end_s <= 0:
-        return 0.0
-    widths = np.diff(np.append(np.minimum(times, window_end_s), window_end_s))
-    return float(np.sum(values * np.clip(widths, 0, None)) / window_end_s)
 
 
 def cache_hit_rate(result, distinct_keys: int = 1000) -> float:

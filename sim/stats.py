@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import _check
+from sim.intervals import open_time
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,7 @@ def interval_time_averages(starts, ends, t0: float, t1: float, n_batches: int = 
         raise ValueError(f"starts and ends have different lengths ({s.size} and {e.size}); expected equal")
     e = np.where(np.isnan(e), t1, e)
     edges = np.linspace(t0, t1, n + 1)
-    lo, hi = edges[:-1, None], edges[1:, None]
-    overlap = np.clip(np.minimum(e, hi) - np.maximum(s, lo), 0.0, None)
-    return overlap.sum(axis=1) / (hi[:, 0] - lo[:, 0])
+    return open_time(s, e, edges) / (edges[1:] - edges[:-1])
 
 
 def time_average(starts, ends, t0: float, t1: float, n_batches: int = 20) -> Estimate:
