@@ -10,7 +10,7 @@ from .ledger import Ledger
 
 
 class Result:
-    """Tables of one simulated run. `requests` and `instances` are pandas DataFrames (see DESIGN 3.1)."""
+    """Tables of one simulated run. `requests` and `instances` are pandas DataFrames (docs/design.md s.3.1)."""
 
     def __init__(self, config, workload, seed: int, ledger: Ledger, end_s: float):
         self.config = config
@@ -71,34 +71,56 @@ class Result:
         created, retired = self._alive_intervals
         return _peak_overlap(created, retired)
 
-    def summary(self) -> dict:
-        """A flat dict of the headline figures of this run."""
-        req = self.requests
-        status = req["status"]
-        ok = req[status == "ok"]
-        placed = req[req["instance_id"] >= 0]
-        lat_ms = ok["latency_s"].to_numpy() * 1000.0
-        pct = np.percentile(lat_ms, [50, 95, 99]) if lat_ms.size else [np.nan] * 3
-        n = len(req)
+    def figures(self) -> dict:
+        """Every headline figure of this run: `SUMMARY_KEYS`, then the longest wait (s) and the bill projected
+        to a 30-day month. The one place a run becomes a row (the experiments pick their columns from it)."""
+        bill = self.bill()
         return {
             "platform": self.config.name,
             "window_s": self.duration_s,
-            "requests": n,
-            "ok": int(len(ok)),
-            "throttled": int((status == "throttled").sum()),
-            "timed_out": int((status == "timed_out").sum()),
-            "throttle_rate": float((status == "throttled").mean()) if n else 0.0,
-            "cold_starts": int(placed["cold"].sum()),
-            "cold_start_rate": float(placed["cold"].mean()) if len(placed) else 0.0,
-            "latency_mean_ms": float(lat_ms.mean()) if lat_ms.size else np.nan,
-            "latency_p50_ms": float(pct[0]),
-            "latency_p95_ms": float(pct[1]),
-            "latency_p99_ms": float(pct[2]),
+            **request_figures(self.requests),
             "mean_instances": self.mean_instances(),
             "peak_instances": self.peak_instances(),
             "instances_started": int(len(self.instances)),
-            "cost_usd": self.bill().total_usd,
+            "cost_usd": bill.total_usd,
+            "monthly_usd": bill.monthly_usd,
         }
+
+    def summary(self) -> dict:
+        """A flat dict of the headline figures of this run (the keys `SUMMARY_KEYS`)."""
+        figures = self.figures()
+        return {key: figures[key] for key in SUMMARY_KEYS}
+
+
+#: The keys of `Result.summary`, in order (sim.aggregate's summary has the same).
+SUMMARY_KEYS = ("platform", "window_s", "requests", "ok", "throttled", "timed_out", "throttle_rate", "cold_starts",
+                "cold_start_rate", "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+                "mean_instances", "peak_instances", "instances_started", "cost_usd")
+
+
+def request_figures(requests: pd.DataFrame) -> dict:
+    """Counts, shares, latency (ms, of requests served) and the longest wait (s) of a table of requests:
+    `Result.requests` or any slice of it (say, the requests that arrived during a spike)."""
+    status = requests["status"]
+    ok = requests[status == "ok"]
+    placed = requests[requests["instance_id"] >= 0]
+    lat_ms = ok["latency_s"].to_numpy() * 1000.0
+    pct = np.percentile(lat_ms, [50, 95, 99]) if lat_ms.size else [np.nan] * 3
+    n = len(requests)
+    return {
+        "requests": n,
+        "ok": int(len(ok)),
+        "throttled": int((status == "throttled").sum()),
+        "timed_out": int((status == "timed_out").sum()),
+        "throttle_rate": float((status == "throttled").mean()) if n else 0.0,
+        "cold_starts": int(placed["cold"].sum()),
+        "cold_start_rate": float(placed["cold"].mean()) if len(placed) else 0.0,
+        "latency_mean_ms": float(lat_ms.mean()) if lat_ms.size else np.nan,
+        "latency_p50_ms": float(pct[0]),
+        "latency_p95_ms": float(pct[1]),
+        "latency_p99_ms": float(pct[2]),
+        "wait_max_s": float(requests["wait_s"].max()) if n else 0.0,
+    }
 
 
 def _count_active(start: np.ndarray, end: np.ndarray, t: np.ndarray) -> np.ndarray:

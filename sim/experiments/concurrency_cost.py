@@ -23,6 +23,7 @@ from ..config import LAMBDA_MB_PER_VCPU, CloudRunConfig, LambdaConfig
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, new_figure, platform_colour, styled
 from ..prices import LAMBDA, MONTH_S, cloudrun_prices
+from ..result import request_figures
 from ..run import simulate
 from ..stats import replications as replication_estimate
 from ..sweep import map_in_order
@@ -50,31 +51,20 @@ class Run:
     labels: tuple = ()
 
 
+#: The figures (sim.result.Result.figures) in a row of `run_metrics`, after the run's labels, config and seed.
+RUN_COLUMNS = ("requests", "throttle_rate", "cold_start_rate", "latency_mean_ms", "latency_p99_ms", "wait_max_s",
+               "mean_instances", "peak_instances", "window_s", "cost_usd", "monthly_usd")
+
+
+def run_row(run: Run, figures: dict, columns: Sequence[str] = RUN_COLUMNS) -> dict:
+    """`run`'s labels, config name, platform and seed, then `columns` of `figures` (a Result.figures dict)."""
+    return {**dict(run.labels), "config": run.config.name, "platform": run.config.platform, "seed": run.seed,
+            **{column: figures[column] for column in columns}}
+
+
 def run_metrics(run: Run) -> dict:
     """Simulate `run` and return its labels plus headline figures (latency in ms, cost in USD)."""
-    result = simulate(run.workload, run.config, seed=run.seed)
-    requests = result.requests
-    ok_ms = requests.loc[requests["status"] == "ok", "latency_s"].to_numpy() * 1000.0
-    placed = requests[requests["instance_id"] >= 0]
-    bill = result.bill()
-    row = dict(run.labels)
-    row.update({
-        "config": run.config.name,
-        "platform": run.config.platform,
-        "seed": run.seed,
-        "requests": int(len(requests)),
-        "throttle_rate": float((requests["status"] == "throttled").mean()) if len(requests) else 0.0,
-        "cold_start_rate": float(placed["cold"].mean()) if len(placed) else 0.0,
-        "latency_mean_ms": float(ok_ms.mean()) if ok_ms.size else math.nan,
-        "latency_p99_ms": float(np.percentile(ok_ms, 99)) if ok_ms.size else math.nan,
-        "wait_max_s": float(requests["wait_s"].max()) if len(requests) else 0.0,
-        "mean_instances": result.mean_instances(),
-        "peak_instances": result.peak_instances(),
-        "window_s": result.duration_s,
-        "cost_usd": bill.total_usd,
-        "monthly_usd": bill.monthly_usd,
-    })
-    return row
+    return run_row(run, simulate(run.workload, run.config, seed=run.seed).figures())
 
 
 def summarise(runs: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
@@ -250,18 +240,18 @@ def burst(step_s: float = 1.0, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataF
             timeline.insert(0, "profile", profile)
             frames.append(timeline)
             req = result.requests
-            in_spike = req[(req["arrival_s"] >= BURST.spike_start_s) & (req["arrival_s"] < spike_end_s)]
-            ok_ms = in_spike.loc[in_spike["status"] == "ok", "latency_s"].to_numpy() * 1000.0
+            figures = result.figures()
+            spike = request_figures(req[(req["arrival_s"] >= BURST.spike_start_s) & (req["arrival_s"] < spike_end_s)])
             rows.append({"profile": profile, "config": config.name, "platform": config.platform,
-                         "requests": len(req), "spike_requests": len(in_spike),
-                         "peak_instances": result.peak_instances(),
-                         "instances_started": len(result.instances),
+                         "requests": figures["requests"], "spike_requests": spike["requests"],
+                         "peak_instances": figures["peak_instances"],
+                         "instances_started": figures["instances_started"],
                          "peak_in_flight": int(timeline["in_flight"].max()),
-                         "cold_starts": int(req["cold"].sum()),
-                         "throttled": int((req["status"] == "throttled").sum()),
-                         "spike_p50_ms": float(np.percentile(ok_ms, 50)),
-                         "spike_p99_ms": float(np.percentile(ok_ms, 99)),
-                         "cost_usd": result.bill().total_usd})
+                         "cold_starts": figures["cold_starts"],
+                         "throttled": figures["throttled"],
+                         "spike_p50_ms": spike["latency_p50_ms"],
+                         "spike_p99_ms": spike["latency_p99_ms"],
+                         "cost_usd": figures["cost_usd"]})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
 
 

@@ -72,17 +72,14 @@ def queue_vs_sync(step_s: float = 1.0, seed: int = SEED) -> tuple[pd.DataFrame, 
         timeline.insert(1, "platform", config.platform)
         timeline.insert(2, "mode", mode)
         frames.append(timeline)
-        req = result.requests
-        ok = req[req["status"] == "ok"]
-        rows.append({"config": config.name, "platform": config.platform, "mode": mode, "messages": len(req),
-                     "throttled": int((req["status"] == "throttled").sum()), "served": len(ok),
-                     "wait_max_s": float(req["wait_s"].max()),
-                     "latency_p99_s": float(np.percentile(ok["latency_s"], 99)) if len(ok) else math.nan,
-                     "last_done_s": float(ok["end_s"].max()) if len(ok) else math.nan,
-                     "drain_s": float(ok["end_s"].max() - (MESSAGE_BURST.spike_start_s + MESSAGE_BURST.spike_duration_s))
-                     if len(ok) else math.nan,
-                     "peak_backlog": int(timeline["waiting"].max()),
-                     "cost_usd": result.bill().total_usd})
+        figures = result.figures()
+        last_done_s = float(result.requests.loc[result.requests["status"] == "ok", "end_s"].max())
+        burst_end_s = MESSAGE_BURST.spike_start_s + MESSAGE_BURST.spike_duration_s
+        rows.append({"config": config.name, "platform": config.platform, "mode": mode,
+                     "messages": figures["requests"], "throttled": figures["throttled"], "served": figures["ok"],
+                     "wait_max_s": figures["wait_max_s"], "latency_p99_ms": figures["latency_p99_ms"],
+                     "last_done_s": last_done_s, "drain_s": last_done_s - burst_end_s,
+                     "peak_backlog": int(timeline["waiting"].max()), "cost_usd": figures["cost_usd"]})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
 
 

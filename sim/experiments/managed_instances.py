@@ -24,9 +24,10 @@ from ..arrivals import Growth
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, STYLE, platform_colour, platform_key, styled
+from ..result import request_figures
 from ..run import simulate
 from ..workload import Workload
-from .concurrency_cost import Run, _number, _usd, _value_axis, io_share_workload, legend_below, run_all, summarise
+from .concurrency_cost import Run, run_row, _number, _usd, _value_axis, io_share_workload, legend_below, run_all, summarise
 
 SEED = 1
 LAMBDA = LambdaConfig(name="Lambda")                  # 512 MB, the default
@@ -64,6 +65,9 @@ STEADY_CPU_MS = 20.0          # the chapter's I/O-share experiment: 20 ms CPU ..
 STEADY_IO_SHARE = 0.9         # ... and an exponential I/O wait of mean 180 ms (90% of the work waiting)
 STEADY_DURATION_S = 180.0
 WARMUP_S = 60.0               # p99 counts requests that arrive after this (Lambda and Cloud Run start cold)
+#: The figures in a row of `steady_metrics` (p99 of the requests after the warm-up).
+STEADY_COLUMNS = ("requests", "throttled", "latency_p99_ms", "mean_instances", "peak_instances", "window_s",
+                  "cost_usd", "monthly_usd")
 
 
 def steady_metrics(run: Run, warmup_s: float = WARMUP_S) -> dict:
@@ -71,16 +75,8 @@ def steady_metrics(run: Run, warmup_s: float = WARMUP_S) -> dict:
     instances and p99 latency (ms) of the requests that arrived after `warmup_s`."""
     result = simulate(run.workload, run.config, seed=run.seed)
     req = result.requests
-    ok = req[(req["status"] == "ok") & (req["arrival_s"] >= warmup_s)]
-    ok_ms = ok["latency_s"].to_numpy() * 1000.0
-    bill = result.bill()
-    row = dict(run.labels)
-    row.update({"config": run.config.name, "platform": run.config.platform, "seed": run.seed,
-                "requests": int(len(req)), "throttled": int((req["status"] == "throttled").sum()),
-                "latency_p99_ms": float(np.percentile(ok_ms, 99)) if ok_ms.size else math.nan,
-                "mean_instances": result.mean_instances(), "peak_instances": result.peak_instances(),
-                "window_s": result.duration_s, "cost_usd": bill.total_usd, "monthly_usd": bill.monthly_usd})
-    return row
+    late = request_figures(req[req["arrival_s"] >= warmup_s])
+    return run_row(run, {**result.figures(), "latency_p99_ms": late["latency_p99_ms"]}, STEADY_COLUMNS)
 
 
 def steady_cost(rates_per_s: Sequence[float] = STEADY_RATES_PER_S, replications: int = 3,
@@ -252,14 +248,15 @@ def growth(scenarios=GROWTH_SCENARIOS, configs: Sequence = GROWTH_CONFIGS, seed:
                 "offered_per_s": np.histogram(req["arrival_s"], edges)[0] / step_s,
                 "throttled_per_s": np.histogram(throttled, edges)[0] / step_s,
                 "instances": alive["instances"].to_numpy()[:len(edges) - 1]}))
-            grown = req[(req["status"] == "ok") & (req["arrival_s"] >= GROWTH_START_S)]
+            figures = result.figures()
+            grown = request_figures(req[req["arrival_s"] >= GROWTH_START_S])
             rows.append({"scenario": label, "factor": factor, "ramp_s": ramp_s, "config": config.name,
-                         "platform": config.platform, "requests": len(req), "throttled": len(throttled),
-                         "throttle_rate": len(throttled) / len(req),
+                         "platform": config.platform, "requests": figures["requests"],
+                         "throttled": figures["throttled"], "throttle_rate": figures["throttle_rate"],
                          "first_throttle_s": float(throttled.min()) if throttled.size else math.nan,
                          "last_throttle_s": float(throttled.max()) if throttled.size else math.nan,
-                         "latency_p99_ms": float(np.percentile(grown["latency_s"].to_numpy() * 1000.0, 99)),
-                         "peak_instances": result.peak_instances(),
+                         "latency_p99_ms": grown["latency_p99_ms"],
+                         "peak_instances": figures["peak_instances"],
                          "final_instances": int(alive["instances"].iloc[-1])})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
 
