@@ -316,3 +316,70 @@ def test_workload_from_csv_warns_about_an_implausible_reading():
     from sim.traffic import TrafficWarning
     with pytest.warns(TrafficWarning, match="if the numbers are milliseconds"):
         capstone.workload_from_csv(ROOT / "tests" / "data" / "timestamps_ms_since_start.csv")
+
+
+def _upload(text: str) -> tuple[dict, ...]:
+    """An ipywidgets 8 FileUpload value holding one file with `text`."""
+    content = text.encode()
+    return ({"name": "export.csv", "type": "text/csv", "size": len(content), "content": memoryview(content),
+             "last_modified": datetime(2026, 11, 2, tzinfo=timezone.utc)},)
+
+
+def test_the_panel_reads_milliseconds_since_the_start_and_a_named_column_when_told():
+    panel = PANELS["capstone"]()
+    panel.controls["duration_min"].value = 10.0
+    panel.controls["upload"].value = _upload("0\n1000\n2500\n4000\n60000\n")
+    # Read as seconds (the size rule), the last request is 60,000 s in: a window of 16.7 hours.
+    assert float(panel.table().loc["window (hours)", "Lambda"]) == pytest.approx(60_000 / 3600, abs=1e-3)
+    panel.controls["unit"].value = "ms"
+    assert float(panel.table().loc["window (hours)", "Lambda"]) == pytest.approx(10 / 60, abs=1e-3)  # 60 s < 10 min
+    assert panel.table().loc["requests", "Lambda"] == 5
+    panel.clear()
+    panel.controls["unit"].value = "auto"
+    panel.controls["pasted"].value = "path,when\n/a,0\n/b,5\n/c,9\n"
+    assert panel.status == "invalid" and "line 2: '/a' is not a timestamp" in panel.message
+    panel.controls["column"].value = "when"
+    assert panel.status == "ok" and panel.table().loc["requests", "Lambda"] == 3
+    panel.controls["column"].value = "1"
+    assert panel.status == "ok" and panel.table().loc["requests", "Lambda"] == 3
+    with pytest.raises(ValueError, match="are the timestamps reader's; this file reads as 'lambda_report'"):
+        lab.read((ROOT / "labs" / "data" / "sample_lambda_report.csv").read_text(), unit="ms")
+
+
+def test_a_file_disables_the_shape_controls_and_clearing_it_runs_the_shape_again():
+    panel = PANELS["capstone"]()
+    at_defaults = panel.table()
+    shape, rate = panel.controls["shape"], panel.controls["mean_rate_per_s"]
+    assert not shape.disabled and not rate.disabled
+    panel.controls["upload"].value = _upload("0\n10\n20\n30\n")
+    assert shape.disabled and rate.disabled
+    assert panel.table().loc["requests", "Lambda"] == 4
+    clear = [c for c in panel.children[0].children if getattr(c, "description", "") == "clear the file"]
+    assert len(clear) == 1
+    clear[0].click()
+    assert panel.controls["upload"].value == () and not shape.disabled and not rate.disabled
+    pd.testing.assert_frame_equal(panel.table(), at_defaults)
+    panel.controls["pasted"].value = "0\n10\n"
+    assert shape.disabled and rate.disabled and panel.table().loc["requests", "Lambda"] == 2
+    clear[0].click()
+    assert panel.controls["pasted"].value == "" and not rate.disabled
+
+
+def test_above_its_cap_the_panel_shows_the_code_route_and_the_formats_it_reads():
+    from sim import traffic
+
+    panel = PANELS["capstone"]()
+    panel.controls["mean_rate_per_s"].value = 50.0
+    assert panel.status == "over_cap"
+    assert lab.CODE_ROUTE in panel.message and "cap of 20,000" in panel.message
+    assert f"(formats: {', '.join(traffic.FORMATS)})" in panel.message
+    assert len(traffic.FORMATS) >= 5 and all(name in panel.message for name in traffic.FORMATS)
+
+
+def test_the_code_route_runs_a_trace_above_the_panels_cap(tmp_path):
+    path = tmp_path / "day.csv"
+    path.write_text("".join(f"{k * 0.05:.2f}\n" for k in range(25_000)))     # 20 requests per second
+    assert lab.expected_requests(**{**lab.DEFAULTS, "pasted": path.read_text()}) > lab.PANEL_MAX_REQUESTS
+    call = lab.CODE_ROUTE.replace('"your_file"', repr(str(path))).replace("duration_s=...", "duration_s=1800.0")
+    table = eval(call, {"capstone": capstone})
+    assert table.loc["requests"].tolist() == [25_000] * 3
