@@ -204,17 +204,34 @@ def t_quantile_975(df: int) -> float:
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
 
 
-def summarise(table: pd.DataFrame, metrics: Sequence[str] | None = None,
-              by: Sequence[str] | None = None) -> pd.DataFrame:
-    """Mean, standard error and 95% confidence interval (Student t, replications as independent runs) of
-    each metric at each grid point: one row per (grid point, metric), in the table's order.
+def _estimate(values: np.ndarray) -> tuple[int, float, float, float]:
+    """(n, mean, standard error, half-width of the 95% interval) of the finite values; NaN where undefined."""
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    mean = float(values.mean()) if n else math.nan
+    se = float(values.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
+    half = t_quantile_975(n - 1) * se if n >= 2 else math.nan
+    return n, mean, se, half
 
+
+def summarise(table: pd.DataFrame, metrics: Sequence[str] | None = None,
+              by: Sequence[str] | None = None, wide: bool = False) -> pd.DataFrame:
+    """Mean, standard error and 95% confidence interval (Student t, replications as independent runs) of
+    each metric at each grid point, over the finite values.
+
+    Long (the default): one row per (grid point, metric), in the table's order, with `metric`, `n`, `mean`,
+    `se`, `ci95_low` and `ci95_high`. Wide (`wide=True`): one row per grid point, with columns `<metric>`
+    (the mean) and `<metric>_se` for each metric, as the chapters' tables and error bars read them.
     by: the columns that name a grid point (default: the sweep's coordinates plus the task's text columns,
     such as `config`). metrics: numeric columns to estimate (default: every other numeric column).
     With one replication, or fewer than two finite values, se and the interval are NaN.
+    The table is what `sweep` returns, or any table of runs with a `replication` column.
     """
     if not isinstance(table, pd.DataFrame) or REPLICATION not in table:
-        raise ValueError("table is not allowed; expected the DataFrame that sweep() returns")
+        raise ValueError("table is not allowed; expected the DataFrame that sweep() returns "
+                         f"(a table of runs with a {REPLICATION!r} column)")
+    if not isinstance(wide, bool):
+        raise ValueError(f"wide={wide!r} is not allowed; expected True or False")
     coordinates = list(table.attrs.get("coordinates", []))
     if by is None:
         text = [c for c in table.columns if c not in coordinates and c not in (REPLICATION, SEED)
@@ -234,13 +251,12 @@ def summarise(table: pd.DataFrame, metrics: Sequence[str] | None = None,
     rows = []
     for key, group in table.groupby(by, sort=False, dropna=False) if by else [((), table)]:
         point = dict(zip(by, key if isinstance(key, tuple) else (key,)))
-        for metric in metrics:
-            values = group[metric].to_numpy(dtype=float)
-            values = values[np.isfinite(values)]
-            n = int(values.size)
-            mean = float(values.mean()) if n else math.nan
-            se = float(values.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
-            half = t_quantile_975(n - 1) * se if n >= 2 else math.nan
+        estimates = {metric: _estimate(group[metric].to_numpy(dtype=float)) for metric in metrics}
+        if wide:
+            rows.append({**point, **{name: value for metric, (_n, mean, se, _half) in estimates.items()
+                                     for name, value in ((metric, mean), (f"{metric}_se", se))}})
+            continue
+        for metric, (n, mean, se, half) in estimates.items():
             rows.append({**point, "metric": metric, "n": n, "mean": mean, "se": se,
                          "ci95_low": mean - half, "ci95_high": mean + half})
     return pd.DataFrame(rows)

@@ -130,3 +130,25 @@ def test_run_all_in_the_chapters_runs_on_the_same_ordered_map():
     assert cc.run_all(abs, [-3, 2, -1]) == [3, 2, 1]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         assert cc.run_all(_slow_first, [0, 1], pool) == [{"x2": 0}, {"x2": 1}]
+
+
+def test_summarise_wide_gives_a_row_per_grid_point_with_mean_and_standard_error_columns():
+    table = sw.sweep(lambda a, seed: {"v": a * 10 + seed, "w": float(seed)}, {"a": [1, 2]}, replications=3,
+                     executor=None)
+    wide = sw.summarise(table, ["v", "w"], by=["a"], wide=True)
+    assert list(wide.columns) == ["a", "v", "v_se", "w", "w_se"]
+    assert wide["v"].tolist() == [12.0, 22.0] and wide["w"].tolist() == [2.0, 2.0]   # seeds 1, 2, 3
+    assert wide["v_se"].tolist() == pytest.approx([1 / math.sqrt(3)] * 2)
+    long = sw.summarise(table, ["v", "w"], by=["a"])          # the same estimates, one row per metric
+    assert long["mean"].tolist() == [12.0, 2.0, 22.0, 2.0] and long["se"].tolist() == pytest.approx(
+        wide[["v_se", "w_se"]].to_numpy().ravel().tolist())
+
+
+def test_summarise_leaves_out_values_that_are_not_finite_and_refuses_a_table_without_replications():
+    table = pd.DataFrame({"a": [1, 1, 1], "replication": [0, 1, 2], "v": [1.0, math.nan, 3.0]})
+    wide = sw.summarise(table, ["v"], by=["a"], wide=True)
+    assert wide["v"].iloc[0] == 2.0 and wide["v_se"].iloc[0] == pytest.approx(1.0)   # of 1 and 3
+    with pytest.raises(ValueError, match="'replication' column"):
+        sw.summarise(table.drop(columns="replication"), ["v"], by=["a"])
+    with pytest.raises(ValueError, match="wide='yes' is not allowed"):
+        sw.summarise(table, ["v"], by=["a"], wide="yes")

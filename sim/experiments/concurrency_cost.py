@@ -25,8 +25,7 @@ from ..plotting import PLATFORM_LINESTYLES, new_figure, platform_colour, styled
 from ..prices import LAMBDA, MONTH_S, cloudrun_prices
 from ..result import request_figures
 from ..run import simulate
-from ..stats import replications as replication_estimate
-from ..sweep import map_in_order
+from ..sweep import map_in_order, summarise
 from ..workload import Workload
 
 SEED = 1
@@ -65,21 +64,6 @@ def run_row(run: Run, figures: dict, columns: Sequence[str] = RUN_COLUMNS) -> di
 def run_metrics(run: Run) -> dict:
     """Simulate `run` and return its labels plus headline figures (latency in ms, cost in USD)."""
     return run_row(run, simulate(run.workload, run.config, seed=run.seed).figures())
-
-
-def summarise(runs: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
-    """Mean and standard error over replications (one row per group; columns `<metric>` and `<metric>_se`)."""
-    rows = []
-    for key, group in runs.groupby(list(by), sort=False, dropna=False):
-        row = dict(zip(by, key if isinstance(key, tuple) else (key,)))
-        for metric in metrics:
-            values = group[metric].to_numpy(dtype=float)
-            if values.size >= 2:
-                row[metric], row[f"{metric}_se"] = replication_estimate(values)
-            else:
-                row[metric], row[f"{metric}_se"] = float(values[0]), math.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def line_style(config_name: str, platform: str, variant: int = 0) -> dict:
@@ -175,7 +159,8 @@ def plot_latency_vs_concurrency(runs: pd.DataFrame, ax=None) -> Figure:
     ±2 standard errors over replications, with Lambda's mean and p99 as horizontal reference lines."""
     profiles = list(dict.fromkeys(runs["profile"]))
     fig, axes = new_figure(ax, ncols=len(profiles), figsize=(9.5, 4.2)) if ax is None else (ax[0].figure, ax)
-    table = summarise(runs, ["profile", "platform", "config", "max_concurrency"], ["latency_mean_ms", "latency_p99_ms"])
+    table = summarise(runs, ["latency_mean_ms", "latency_p99_ms"], by=["profile", "platform", "config", "max_concurrency"],
+                      wide=True)
     for panel, profile in zip(np.atleast_1d(axes), profiles):
         rows = table[table["profile"] == profile]
         cloud_run = rows[rows["platform"] == "cloudrun"].sort_values("max_concurrency")
@@ -199,8 +184,8 @@ def plot_latency_vs_concurrency(runs: pd.DataFrame, ax=None) -> Figure:
 def latency_display(runs: pd.DataFrame) -> pd.DataFrame:
     """A compact table of `latency_vs_concurrency`: one row per (request, setting), means over replications
     with their standard errors, rounded for reading."""
-    table = summarise(runs, ["profile", "platform", "max_concurrency"],
-                      ["latency_mean_ms", "latency_p99_ms", "monthly_usd"])
+    table = summarise(runs, ["latency_mean_ms", "latency_p99_ms", "monthly_usd"],
+                      by=["profile", "platform", "max_concurrency"], wide=True)
     setting = np.where(table["platform"] == "lambda", "Lambda, 1 vCPU",
                        "Cloud Run, cap " + table["max_concurrency"].map(lambda c: f"{c:,.0f}"))
     out = pd.DataFrame({"request": table["profile"].str.split(":").str[0], "setting": setting,

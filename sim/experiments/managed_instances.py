@@ -26,8 +26,9 @@ from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, STYLE, platform_colour, platform_key, styled
 from ..result import request_figures
 from ..run import simulate
+from ..sweep import summarise
 from ..workload import Workload
-from .concurrency_cost import Run, run_row, _number, _usd, _value_axis, io_share_workload, legend_below, run_all, summarise
+from .concurrency_cost import Run, run_row, _number, _usd, _value_axis, io_share_workload, legend_below, run_all
 
 SEED = 1
 LAMBDA = LambdaConfig(name="Lambda")                  # 512 MB, the default
@@ -102,7 +103,8 @@ def steady_cost(rates_per_s: Sequence[float] = STEADY_RATES_PER_S, replications:
 def steady_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard error over replications per (rate, config), plus `lmi` (the LMI config that carries
     the load: sized where it was run, else the default) and `cheapest` (per rate, over Lambda, Cloud Run, lmi)."""
-    table = summarise(runs, ["rate_per_s", "config", "platform"], ["monthly_usd", "latency_p99_ms", "throttled"])
+    table = summarise(runs, ["monthly_usd", "latency_p99_ms", "throttled"], by=["rate_per_s", "config", "platform"],
+                      wide=True)
     sized_rates = set(table.loc[table["config"] == LMI_SIZED_NAME, "rate_per_s"])
     table["lmi"] = (table["config"] == LMI_SIZED_NAME) | ((table["config"] == LMI_DEFAULT.name)
                                                           & ~table["rate_per_s"].isin(sized_rates))
