@@ -9,7 +9,7 @@ re-evaluated every `autoscale_period_s` keeps average concurrency and CPU use ov
 where an instance idle for `idle_timeout_s` is retired. While the service is idle, its window shows
 nothing used and the autoscaler would change nothing, its ticks are skipped (sim.shared_cpu.SharedCpuFleet).
 
-Events are sim.shared_cpu.Call events with callbacks, each carrying what it is about as its value. The
+Events are sim.model_base.Call events with callbacks, each carrying what it is about as its value. The
 router (sim.shared_cpu.LeastLoadedRouter) keeps the active instances in a heap ordered by requests in
 flight, so routing a request costs O(log instances) instead of a scan of them all. The request's life on
 an instance is sim.shared_cpu's, shared with Lambda Managed Instances: SharedCpuInstance runs its CPU
@@ -25,7 +25,8 @@ import numpy as np
 
 from .coldstart import cloud_run_startup_distribution
 from .config import CloudRunConfig
-from .shared_cpu import Call, SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
+from .model_base import Call
+from .shared_cpu import SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
 from .workload import Draws
 
 

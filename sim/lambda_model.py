@@ -1,7 +1,7 @@
 """AWS Lambda (on-demand): one in-flight request per execution environment.
 
-Events are SimPy Timeouts with callbacks (no Process per request): an arrival, and the end of each
-handler run. Each event carries what it is about as its value (a request index, an environment id).
+Events are sim.model_base.Call events with callbacks (no Process per request): an arrival, and the end of
+each handler run. Each event carries what it is about as its value (a request index, an environment id).
 Idle environments wait in a deque ordered by the time they were freed, so keep-alive expiry is lazy:
 the oldest are at the left and are retired, at their exact expiry time, the next time the pool is
 looked at. No step scans the environments, so a request costs the same with 8 or 1,000 of them alive
@@ -19,30 +19,23 @@ import heapq
 from collections import deque
 
 import numpy as np
-import simpy
 
 from .coldstart import LAMBDA_INIT_CAP_MS, lambda_first_invoke_ms, lambda_init_distribution
 from .config import LambdaConfig
 from .connection_pool import ConnectionPool
 from .ledger import Ledger, per_event_view
+from .model_base import Call, ModelBase, schedule
 from .workload import Draws
 
 
-class LambdaModel:
+class LambdaModel(ModelBase):
     """Runs one workload's draws on one Lambda function configuration."""
 
     def __init__(self, config: LambdaConfig, draws: Draws, mode: str, duration_s: float,
                  rng_cold: np.random.Generator, rng_dispatch: np.random.Generator):
-        self.config = config
-        self.draws = draws
-        self.n = len(draws)
-        self.mode = mode
-        self.duration_s = duration_s
-        self.env = simpy.Environment()
-        self.ledger = Ledger(draws)
+        super().__init__(config, draws, mode, duration_s)
         n = self.n
         # Everything random is drawn up front, in blocks.
-        self.arrival_s = per_event_view(draws.arrival_s)
         self.handler_s = per_event_view((draws.cpu_ms * config.cpu_slowdown + draws.io_ms) / 1000.0)
         if config.init_ms is None:
             init_ms = lambda_init_distribution(config.runtime, config.package_mb).sample(rng_cold, n)
@@ -75,8 +68,7 @@ class LambdaModel:
     def run(self) -> tuple[Ledger, float]:
         for _ in range(self.config.provisioned_concurrency):
             self.idle_provisioned.append(self.ledger.new_instance(0.0, 0.0, provisioned=True))
-        if self.n:
-            self._at(self.arrival_s[0], self._arrive, 0)
+        self._first_arrival()
         self.env.run(until=self.duration_s)
         self.env.run()  # drain: every request finishes; no periodic events exist
         # Behind a pooler, a waiter's timeout event stays queued after it got its connection: the run ends
@@ -85,19 +77,13 @@ class LambdaModel:
         self._retire_idle(end_s)
         return self.ledger, end_s
 
-    def _at(self, when_s: float, callback, value) -> None:
-        """Call `callback(event)` at `when_s`, with `value` as the event's value."""
-        self.env.timeout(when_s - self.env.now, value).callbacks.append(callback)
-
-    def _arrive(self, event: simpy.Timeout) -> None:
-        i = event.value
-        if i + 1 < self.n:   # the next arrival
-            self.env.timeout(self.arrival_s[i + 1] - self.env.now, i + 1).callbacks.append(self._arrive)
-        if self.mode == "queue" and self.backlog:
+    def _arrive(self, event: Call) -> None:
+        i, _now = self._arrival(event)
+        if self.queue_mode and self.backlog:
             self.backlog.append(i)   # first in, first out
             return
         if not self._dispatch(i):
-            if self.mode == "queue":
+            if self.queue_mode:
                 self.backlog.append(i)
                 self._wake_when_tokens()
             else:
@@ -169,7 +155,7 @@ class LambdaModel:
         self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
         self._at(end_s, self._finish, env_id)
 
-    def _finish(self, event: simpy.Timeout) -> None:
+    def _finish(self, event: Call) -> None:
         self._free(event.value)
 
     def _free(self, env_id: int) -> None:
@@ -201,8 +187,7 @@ class LambdaModel:
             self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
             if cpu_end_s < end_s:   # it reaches its query
                 pool.in_use += 1
-                event = self.env.timeout(end_s - now, env_id)
-                event.callbacks.append(self._end_pooled)
+                event = schedule(self.env, end_s - now, [self._end_pooled], env_id)
                 heapq.heappush(promised, (cpu_end_s, i, env_id, start_s, cold, init_s, event))
             else:
                 self._at(end_s, self._finish, env_id)
@@ -219,7 +204,7 @@ class LambdaModel:
         else:
             self._at(cpu_end_s, self._at_pool, (i, env_id, start_s, cold, init_s))
 
-    def _at_pool(self, event: simpy.Timeout) -> None:
+    def _at_pool(self, event: Call) -> None:
         """A request's CPU part ended: it queries now, or waits for a connection until its timeout."""
         i, _env_id, start_s = event.value[:3]
         now = self.env.now
@@ -240,7 +225,7 @@ class LambdaModel:
         self.ledger.place(i, env_id, start_s, end_s, cold=cold, init_s=init_s, timed_out=timed_out)
         self._at(end_s, self._end_pooled, env_id)
 
-    def _end_pooled(self, event: simpy.Timeout) -> None:
+    def _end_pooled(self, event: Call) -> None:
         """A query ended (or its invocation timed out): the connection goes to the oldest waiter."""
         now = self.env.now
         granted = self.pool.release(now)
@@ -248,7 +233,7 @@ class LambdaModel:
             self._grant(granted[1], now)
         self._free(event.value)
 
-    def _pool_timeout(self, event: simpy.Timeout) -> None:
+    def _pool_timeout(self, event: Call) -> None:
         """A waiting request's timeout: if it still waits, the invocation ends here, with no query."""
         i, env_id, start_s, cold, init_s = event.value
         since_s = self.waiting_since.pop(i, None)
@@ -267,7 +252,7 @@ class LambdaModel:
         wait_s = max(1e-6, (1.0 - self.tokens) * 10.0 / self.config.scale_up_per_10s)
         self._at(self.env.now + wait_s, self._on_tokens, None)
 
-    def _on_tokens(self, _event: simpy.Timeout) -> None:
+    def _on_tokens(self, _event: Call) -> None:
         self.wakeup_pending = False
         while self.backlog and self._dispatch(self.backlog[0]):
             self.backlog.popleft()

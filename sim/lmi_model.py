@@ -41,7 +41,8 @@ import math
 from collections import deque
 
 from .config import LambdaManagedInstancesConfig
-from .shared_cpu import Call, SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
+from .model_base import Call
+from .shared_cpu import SharedCpuFleet, SharedCpuInstance, WindowAverages, fleet_cpu_s
 from .workload import Draws
 
 #: Slack when looking back one growth window: a fleet-size change this close before t - window is

@@ -21,9 +21,8 @@ A new request that slows the others down needs no new timer: the pending one fir
 next. Only a new request that would finish before every pending timer adds one. So most changes of n
 cost no event, where rescheduling on every change would leave one stale event each.
 
-Events. Each is a `Call` on the SimPy environment's queue, scheduled as `Environment.schedule` schedules a
-Timeout (same time arithmetic, same order among equal times) and processed by `Environment.step` like
-one; it only carries its callbacks and its value, which makes it about half the cost of a Timeout.
+Events. Each is a sim.model_base.Call on the SimPy environment's queue: scheduled as a Timeout would be,
+at about half its cost.
 
 Connection pools. With a `pool` (sim.connection_pool; the config's `db_pool`), a request's I/O is a query on
 one of the instance's connections, granted first come first served at its CPU phase's end. While the instance
@@ -42,36 +41,17 @@ from __future__ import annotations
 import heapq
 from collections import deque
 
-import simpy
 from simpy.events import NORMAL
 
 from .connection_pool import ConnectionPool
 from .ledger import Ledger, per_event_view
+from .model_base import Call, ModelBase, schedule
 from .workload import Draws
 
 #: Requests whose virtual finish is this close are finished together (floating-point slack, seconds).
 FINISH_SLACK_S = 1e-9
 
 _push = heapq.heappush
-
-
-class Call:
-    """An event that calls `callbacks` with itself when `Environment.step` reaches it; `value` says what
-    it is about. It holds what step() reads of a Timeout and nothing else (no environment, no delay)."""
-
-    __slots__ = ("callbacks", "value")
-    _ok = True   # step() checks that the event did not fail
-
-    def __init__(self, callbacks, value):
-        self.callbacks = callbacks   # a list step() iterates (shared between events), or () once cancelled
-        self.value = value
-
-
-def schedule(env: simpy.Environment, delay_s: float, callbacks, value) -> Call:
-    """Schedule a Call `delay_s` from now, exactly as `env.timeout(delay_s, value)` would be scheduled."""
-    event = Call(callbacks, value)
-    _push(env._queue, (env._now + delay_s, NORMAL, next(env._eid), event))
-    return event
 
 
 class SharedCpuInstance:
@@ -435,7 +415,7 @@ def fleet_cpu_s(now: float, retired_cpu_s: float, *groups) -> float:
     return used_s
 
 
-class SharedCpuFleet:
+class SharedCpuFleet(ModelBase):
     """What the Cloud Run and Lambda Managed Instances models share: the run's clock and ledger, the draws
     as per-event views, the fleet's instances and router, a request's life on an instance (CPU phase
     by processor sharing, then I/O wait, then its end, cut by the client's `request_timeout_s`), and the
@@ -462,17 +442,8 @@ class SharedCpuFleet:
     skip_ticks_at_rest = True
 
     def __init__(self, config, draws: Draws, mode: str, duration_s: float, scale_period_s: float):
-        self.config = config
+        super().__init__(config, draws, mode, duration_s)
         self.scale_period_s = scale_period_s
-        self.draws = draws
-        self.n = len(draws)
-        self.mode = mode
-        self.queue_mode = mode == "queue"
-        self.duration_s = duration_s
-        self.env = simpy.Environment()
-        self.queue, self.eids = self.env._queue, self.env._eid   # where `schedule` puts events
-        self.ledger = Ledger(draws)
-        self.arrival_s = per_event_view(draws.arrival_s)
         self.cpu_s = per_event_view(draws.cpu_ms / 1000.0)
         self.io_s = per_event_view(draws.io_ms / 1000.0)
         self.instances: list[SharedCpuInstance] = []
@@ -482,7 +453,7 @@ class SharedCpuFleet:
         self.done = self.env.event()
         self.retired_cpu_s = 0.0      # vCPU-seconds used by retired instances
         self.request_timeout_s = config.request_timeout_s
-        self.arrive_calls, self.scale_calls = [self._arrive], [self._scale]
+        self.scale_calls = [self._scale]
         self.asleep = False           # no tick scheduled: the fleet is at rest
         self.next_tick_s = 0.0        # while asleep: when the first skipped tick was due
         self.ticks_skipped = 0
@@ -490,9 +461,8 @@ class SharedCpuFleet:
     def run(self) -> tuple[Ledger, float]:
         """Simulate until the window ends and every request has settled; returns the ledger and the end time."""
         self._start_fleet()
-        if self.n:
-            self._at(self.arrival_s[0], self._arrive, 0)
-        else:
+        self._first_arrival()
+        if not self.n:
             self.done.succeed()
         self._at(self.scale_period_s, self._scale, None)
         self.env.run(until=self.duration_s)
@@ -516,15 +486,11 @@ class SharedCpuFleet:
                 _push(self.queue, (next_s, NORMAL, next(self.eids), Call(self.scale_calls, None)))
 
     def _arrival(self, event: Call) -> tuple[int, float]:
-        """What every arrival does first: wake the fleet if it sleeps, then schedule the next arrival
-        (as env.timeout(arrival - now) would). Returns the request index and the time."""
-        i, now = event.value, self.env._now
+        """What every arrival does first: wake the fleet if it sleeps, then ModelBase._arrival (schedule
+        the next arrival). Returns the request index and the time."""
         if self.asleep:
-            self._wake(now)
-        if i + 1 < self.n:
-            _push(self.queue, (now + (self.arrival_s[i + 1] - now), NORMAL, next(self.eids),
-                               Call(self.arrive_calls, i + 1)))
-        return i, now
+            self._wake(self.env._now)
+        return ModelBase._arrival(self, event)
 
     def _wake(self, now: float) -> None:
         """Something happens at `now` while the fleet sleeps: record the samples of the ticks skipped
@@ -541,10 +507,6 @@ class SharedCpuFleet:
         self.window.extend(skipped, now)
         if t is not None:
             _push(self.queue, (t, NORMAL, next(self.eids), Call(self.scale_calls, None)))
-
-    def _at(self, when_s: float, callback, value) -> None:
-        """Call `callback(event)` at `when_s`, with `value` as the event's value."""
-        schedule(self.env, when_s - self.env._now, [callback], value)
 
     def _settle(self) -> None:
         self.settled += 1
@@ -578,9 +540,6 @@ class SharedCpuFleet:
             self.done.succeed()
 
     def _start_fleet(self) -> None:   # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _arrive(self, event: Call) -> None:   # pragma: no cover - abstract
         raise NotImplementedError
 
     def _finish(self, instance: SharedCpuInstance, i: int) -> None:   # pragma: no cover - abstract
