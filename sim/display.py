@@ -46,11 +46,14 @@ def significant(x: float, digits: int = SIGNIFICANT) -> str:
     return f"{x:,.{decimals}f}"
 
 
-def money(x: float) -> str:
-    """Dollars for a table: cents from $1 up, three significant digits below, no trailing zeros past the
-    cents ($0.33, $0.0114, $0.000024)."""
+def money(x: float, short: bool = False) -> str:
+    """Dollars, the book's one money format (tables, prose and axis ticks): cents from $1 up, three
+    significant digits below, no trailing zeros past the cents ($1,643.55, $0.33, $0.0114, $0.000024).
+    `short` (for an axis tick) drops the cents of a whole amount ($2, $1,500; $2.50 and $0.05 stay)."""
     if not math.isfinite(x):
         return MISSING
+    if short and float(x).is_integer():
+        return f"${x:,.0f}"
     if abs(x) >= 1 or x == 0:
         return f"${x:,.2f}"
     digits = significant(x).rstrip("0")

@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from .. import _check
 from ..arrivals import ArrivalProcess, OnOff, Poisson, Spike
 from ..config import LAMBDA_MB_PER_VCPU, CloudRunConfig, LambdaConfig
+from ..display import money
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, new_figure, platform_colour, styled
 from ..prices import LAMBDA, MONTH_S, cloudrun_prices
@@ -83,7 +84,8 @@ def config_order(df: pd.DataFrame) -> list[tuple[str, str, int]]:
 
 
 def _usd(x, _pos=None) -> str:
-    return f"${x:,.0f}" if x >= 10 else (f"${x:,.1f}" if x >= 1 else f"${x:,.2f}")
+    """A money axis tick (sim.display.money, whole amounts without cents)."""
+    return money(x, short=True)
 
 
 def _number(x, _pos=None) -> str:
