@@ -158,3 +158,82 @@ def cheaper_with_intervals(summary: pd.DataFrame, settings: Mapping[str, float],
             lines.append(f"{label}: {first} and {second} cost about the same (${one.loc[first, 'mean']:,.2f} and "
                          f"${one.loc[second, 'mean']:,.2f} a month; the 95% intervals overlap).")
     return text(*lines)
+
+
+# ---------------------------------------------------------------- lab 4: your workload decides
+def _lowest_phrase(table: pd.DataFrame, spread: pd.DataFrame, row: str, what: str, unit) -> str:
+    """"X is <what> (figure)" when the margin exceeds the run-to-run spread, else "A and B are about equal (...)"
+    (sim.experiments.capstone.lowest, among the platforms the verdict ranks); `unit(value)` formats a figure."""
+    from .experiments import capstone
+
+    values = table.loc[row, capstone.serving(table)].astype(float)
+    names = capstone.lowest(values, spread, capstone.RANKED[row])
+    figures = " and ".join(unit(values[name]) for name in names)
+    if len(names) == 1:
+        return f"{names[0]} is {what} ({figures})"
+    return (f"{' and '.join(names)} are about equal ({figures}: the margin is inside the run-to-run spread "
+            f"of {spread['replication'].nunique()} runs)")
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f} a month"
+
+
+def capstone_sample(verdict: pd.DataFrame, spread: pd.DataFrame, duration_s: float, cpu_ms: float,
+                    lambda_config) -> Markdown:
+    """Lab 4's sample verdict: cheapest and lowest p99 (only beyond the run-to-run spread), the fleet, the medians
+    and Lambda's share of a vCPU, and the peaks."""
+    from .config import LAMBDA_MB_PER_VCPU
+
+    lam, run, mi = _columns(verdict, 3)
+    t = verdict
+    return text(
+        f"The sample holds {int(t.loc['requests', lam]):,} requests over {duration_s / 60:.0f} minutes.",
+        f"For it, {_lowest_phrase(t, spread, 'monthly cost (USD)', 'the cheapest', _usd)};",
+        f"{mi} cost {_usd(float(t.loc['monthly cost (USD)', mi]))}, almost all of it the minimum fleet, "
+        "which runs whether requests come or not.",
+        f"At the p99, {_lowest_phrase(t, spread, 'p99 latency (ms)', 'the fastest', lambda ms: f'{ms:,.0f} ms')}.",
+        f"Notice the medians too: {t.loc['p50 latency (ms)', lam]:,.0f} ms on {lam} against "
+        f"{t.loc['p50 latency (ms)', run]:,.0f} ms on {run}, for the same {cpu_ms:g} ms of CPU work.",
+        f"{lam} runs at {lambda_config.memory_mb:,} MB here, which comes with "
+        f"{lambda_config.memory_mb / LAMBDA_MB_PER_VCPU:.2f} of a vCPU, so {cpu_ms:g} ms of one vCPU's work takes "
+        f"about {cpu_ms * lambda_config.cpu_slowdown:.0f} ms.",
+        f"And the peaks: {lam} ran up to {_count(t.loc['peak instances', lam], 'environment')} where {run} needed "
+        f"{_count(t.loc['peak instances', run], 'instance')}.")
+
+
+def capstone_reconcile(report, reconciled: pd.DataFrame, own: pd.DataFrame, own_spread: pd.DataFrame,
+                       single: pd.DataFrame, single_spread: pd.DataFrame, memory_mb: int) -> Markdown:
+    """Lab 4's REPORT lines: the logged bill against the simulated Lambda's, then the verdict with each request's
+    own duration and with the default work (cheapest only beyond the run-to-run spread)."""
+    import numpy as np
+
+    logged, simulated = reconciled.loc["your REPORT lines"], reconciled.loc["Lambda (simulated)"]
+    return text(
+        f"The {len(report):,} lines were billed ${logged['window total (USD)']:.4f} for their "
+        f"{report.span_s / 60:.0f} minutes, ${logged['monthly (USD)']:,.2f} a month at that pace;",
+        f"the simulator's Lambda, replaying each request's own duration at {memory_mb:,} MB, bills "
+        f"${simulated['monthly (USD)']:,.2f}, and it starts {simulated['cold-start share']:.2%} of the requests cold "
+        f"where the logs show {logged['cold-start share']:.2%}.",
+        f"With those durations, a median of {np.median(report.duration_ms):,.0f} ms and a p99 of "
+        f"{np.percentile(report.duration_ms, 99):,.0f} ms, "
+        f"{_lowest_phrase(own, own_spread, 'monthly cost (USD)', 'the cheapest', _usd)}.",
+        "Give every request the lab's default work instead, exponential times of 20 ms CPU and 180 ms I/O, and "
+        f"{_lowest_phrase(single, single_spread, 'monthly cost (USD)', 'the cheapest', _usd)}.")
+
+
+def capstone_map(cells: pd.DataFrame, table: pd.DataFrame, mi: str = "Lambda MI") -> Markdown:
+    """Lab 4's map: its cells and runs, how many the replications settle, where Lambda Managed Instances (`mi`)
+    win, and the cheapest at the highest rate with I/O-heavy requests."""
+    runs = table.groupby(["rate_per_s", "on_fraction", "io_share", "replication"]).ngroups
+    won = int((cells["cheapest"] == mi).sum())
+    fast = cells[(cells["io_share"] == cells["io_share"].max()) & (cells["rate_per_s"] == cells["rate_per_s"].max())]
+    return text(
+        f"The map holds {len(cells)} cells ({runs:,} simulations of {table['config'].nunique()} platforms each).",
+        f"In {int(cells['sure'].sum())} of them the replications separate the cheapest platform from the runner-up; "
+        "in the rest, the honest verdict is \"either\".",
+        (f"Lambda Managed Instances are cheapest in none of its cells: at these rates their minimum fleet costs more "
+         "than the whole bill of the others." if won == 0 else
+         f"Lambda Managed Instances are cheapest in {_count(won, 'cell')} of this map."),
+        f"At the highest rate, with I/O-heavy requests ({cells['io_share'].max():.0%} I/O), the cheapest is "
+        f"{', '.join(sorted(set(fast['cheapest'])))}.")

@@ -292,17 +292,28 @@ def separated(spread: pd.DataFrame, metric: str, best: str, other: str) -> bool:
     return bool(difference.mean() - half_width > 0)
 
 
-def _lowest(values: pd.Series, spread: pd.DataFrame, metric: str, unit) -> str:
-    """The platform lowest in `values` (the verdict's row) when it is separated from every other, else "about
-    equal" naming those the spread cannot tell from it; `unit(name, value)` formats a figure."""
-    ranked = values.sort_values()
+def lowest(values: pd.Series, spread: pd.DataFrame, metric: str) -> list[str]:
+    """The platform lowest in `values` (a verdict row, by platform), alone when it is `separated` from every other,
+    else followed by those the run-to-run spread cannot tell from it (they are "about equal")."""
+    ranked = values.astype(float).sort_values()
     best = ranked.index[0]
-    ties = [name for name in ranked.index[1:] if not separated(spread, metric, best, name)]
-    if not ties:
-        return f"{best} ({unit(best, ranked[best])})"
-    names = [best, *ties]
-    return ("about equal, " + " and ".join(f"{name} ({unit(name, ranked[name])})" for name in names) +
-            f": the margin is inside the run-to-run spread of {spread['replication'].nunique()} runs")
+    return [best, *(name for name in ranked.index[1:] if not separated(spread, metric, best, name))]
+
+
+def lowest_text(values: pd.Series, spread: pd.DataFrame, metric: str, unit) -> str:
+    """`lowest` in words: "A (figure)" or "about equal, A (figure) and B (figure): the margin is inside the
+    run-to-run spread of N runs"; `unit(name, value)` formats a figure."""
+    names = lowest(values, spread, metric)
+    figures = " and ".join(f"{name} ({unit(name, float(values[name]))})" for name in names)
+    if len(names) == 1:
+        return figures
+    return f"about equal, {figures}: the margin is inside the run-to-run spread of {spread['replication'].nunique()} runs"
+
+
+def serving(table: pd.DataFrame) -> pd.Index:
+    """The platforms of a verdict that refused at most MAX_REFUSED_SHARE of the requests (the ones it ranks)."""
+    throttled = table.loc["throttled share"].astype(float)
+    return throttled.index[throttled <= MAX_REFUSED_SHARE]
 
 
 def verdict_text(table: pd.DataFrame, spread: pd.DataFrame) -> str:
@@ -314,16 +325,16 @@ def verdict_text(table: pd.DataFrame, spread: pd.DataFrame) -> str:
     cost = table.loc["monthly cost (USD)"].astype(float)
     p99 = table.loc["p99 latency (ms)"].astype(float)
     throttled = table.loc["throttled share"].astype(float)
-    serving = throttled.index[throttled <= MAX_REFUSED_SHARE]
-    if len(serving) == 0:
+    ranked = serving(table)
+    if len(ranked) == 0:
         text = f"Every platform refused more than {MAX_REFUSED_SHARE:.0%} of the requests: none serves this traffic."
     else:
         dated = lambda name, usd: f"${usd:,.2f} a month, prices as of {table.loc['prices as of', name]}"
-        text = (f"Cheapest: {_lowest(cost[serving], spread, RANKED['monthly cost (USD)'], dated)}. "
-                f"Lowest p99: {_lowest(p99[serving], spread, RANKED['p99 latency (ms)'], lambda _, ms: f'{ms:,.0f} ms')}.")
-        if len(serving) < len(throttled):
+        text = (f"Cheapest: {lowest_text(cost[ranked], spread, RANKED['monthly cost (USD)'], dated)}. "
+                f"Lowest p99: {lowest_text(p99[ranked], spread, RANKED['p99 latency (ms)'], lambda _, ms: f'{ms:,.0f} ms')}.")
+        if len(ranked) < len(throttled):
             text += f" Not ranked, as they refused more than {MAX_REFUSED_SHARE:.0%} of the requests:"
-            text += ", ".join(f" {name} (${cost[name]:,.2f} a month)" for name in throttled.index if name not in serving)
+            text += ", ".join(f" {name} (${cost[name]:,.2f} a month)" for name in throttled.index if name not in ranked)
             text += "."
     refusing = [f"{name} ({share:.1%})" for name, share in throttled.items() if share > 0]
     if refusing:
