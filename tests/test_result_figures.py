@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sim import CloudRunConfig, Exponential, LambdaConfig, Poisson, Workload, simulate
-from sim.experiments import concurrency_cost as _common
+from sim.experiments import _common
 from sim.result import SUMMARY_KEYS, request_figures
 
 

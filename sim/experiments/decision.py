@@ -25,7 +25,7 @@ from ..plotting import new_figure, platform_colour, styled
 from ..run import compare, simulate
 from ..workload import Workload
 from .capstone import MAX_REFUSED_SHARE, verdict, work
-from .concurrency_cost import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
+from ._common import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
 
 SEED = 1
 

@@ -28,7 +28,8 @@ from ..result import request_figures
 from ..run import simulate
 from ..sweep import summarise
 from ..workload import Workload
-from .concurrency_cost import Run, run_row, _number, _usd, _value_axis, io_share_workload, legend_below, run_all
+from ._common import (Run, io_share_workload, legend_below, line_style, money_tick, number_tick, run_all, run_row,
+                      value_axis)
 
 SEED = 1
 LAMBDA = LambdaConfig(name="Lambda")                  # 512 MB, the default
@@ -186,7 +187,7 @@ def plot_steady_cost(summary: pd.DataFrame, ax=None) -> Figure:
     for config in dict.fromkeys(summary["config"]):
         rows = summary[summary["config"] == config].sort_values("rate_per_s")
         platform = rows["platform"].iloc[0]
-        style = _line_style(config, platform, counts.get(platform, 0))
+        style = line_style(config, platform, counts.get(platform, 0))
         counts[platform] = counts.get(platform, 0) + 1
         for panel, metric in zip(axes, ("monthly_usd", "latency_p99_ms")):
             panel.errorbar(rows["rate_per_s"], rows[metric], yerr=2 * rows[f"{metric}_se"].fillna(0), capsize=3, **style)
@@ -195,11 +196,11 @@ def plot_steady_cost(summary: pd.DataFrame, ax=None) -> Figure:
         axes[0].axvline(crossing, color="#555555", linestyle=":", linewidth=1.5)
         axes[0].annotate(f"LMI cheapest\nabove {crossing:,.0f}/s", (crossing, 0.96), xycoords=("data", "axes fraction"),
                          ha="left", va="top", fontsize=9, color="#333333", xytext=(4, 0), textcoords="offset points")
-    _value_axis(axes[0].yaxis, summary["monthly_usd"], _usd)
+    value_axis(axes[0].yaxis, summary["monthly_usd"], money_tick)
     axes[0].set_ylabel("projected cost per 30-day month")
     axes[1].set_ylabel("p99 latency after warm-up (ms)")
     for panel in axes:
-        _value_axis(panel.xaxis, summary["rate_per_s"])
+        value_axis(panel.xaxis, summary["rate_per_s"])
         panel.set_xlabel("steady requests per second")
     axes[1].set_ylim(bottom=0)
     legend_below(fig, axes, ncols=4)
@@ -304,7 +305,7 @@ def plot_growth(timeline: pd.DataFrame, ax=None) -> Figure:
         bottom.set_yscale("log")
         bottom.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
         bottom.yaxis.set_minor_locator(NullLocator())
-        bottom.yaxis.set_major_formatter(FuncFormatter(_number))
+        bottom.yaxis.set_major_formatter(FuncFormatter(number_tick))
         bottom.set_ylim(bottom=2, top=1.3 * rows["instances"].max())
         bottom.set_xlabel("time (s)")
     axes[0, 0].set_ylabel("requests per second")
@@ -314,13 +315,6 @@ def plot_growth(timeline: pd.DataFrame, ax=None) -> Figure:
 
 
 # ---------------------------------------------------------------- helpers
-def _line_style(config_name: str, platform: str, variant: int = 0) -> dict:
-    """Platform colour and line style (LMI included); a second variant of a platform gets a dotted line."""
-    linestyle = PLATFORM_LINESTYLES[platform_key(platform)] if variant == 0 else ":"
-    marker = ("o", "s", "^", "D")[variant % 4]
-    return {"color": platform_colour(platform), "linestyle": linestyle, "marker": marker, "label": config_name}
-
-
 def _figure(ax, nrows: int, ncols: int, figsize: tuple[float, float]):
     """(fig, flat array of Axes): `ax`'s figure if given, else a new book-styled nrows x ncols figure
     (closed in pyplot so a notebook shows it once)."""
