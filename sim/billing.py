@@ -298,21 +298,8 @@ def _cloudrun_lines(*, billing: str, vcpu_s: float, gib_s: float, requests: floa
     return lines
 
 
-def _flag(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name}={value!r} is not allowed; expected True or False")
-    return bool(value)
-
-
-def _num(name: str, value, **limits) -> float:
-    """_check.number that also accepts numpy scalars."""
-    if isinstance(value, (np.integer, np.floating)):
-        value = value.item()
-    return float(_check.number(name, value, **limits))
-
-
 def _period(period_s) -> tuple[float, float]:
-    return (0.0, _num("period_s", period_s, low=0, low_open=True))
+    return (0.0, _check.real("period_s", period_s, low=0, low_open=True))
 
 
 # ---------------------------------------------------------------- pricing usage given directly
@@ -322,17 +309,17 @@ def lambda_cost(*, requests, duration_ms, memory_mb, architecture: str = "x86_64
     """Lambda on-demand bill for `requests` invocations of `duration_ms` each (each rounded up),
     over `period_s` (default: a 30-day month). `gb_s_price` (float or Price) overrides the duration rate,
     e.g. prices.LAMBDA["duration_x86_64_page_rounded"] for the pricing page's legacy examples."""
-    n = _num("requests", requests, low=0)
-    duration_ms = _num("duration_ms", duration_ms, low=0, high=900_000)
-    memory_mb = _num("memory_mb", memory_mb, low=128, high=10_240, integer=True)
+    n = _check.real("requests", requests, low=0)
+    duration_ms = _check.real("duration_ms", duration_ms, low=0, high=900_000)
+    memory_mb = _check.real("memory_mb", memory_mb, low=128, high=10_240, integer=True)
     _check.choice("architecture", architecture, ARCHITECTURES)
     billed_ms = float(billed_duration_ms(duration_ms, rounding_ms))
     window = _period(period_s)
     gb_s = n * billed_ms / 1000 * memory_mb / 1024
     price = _gb_s_price(gb_s_price, architecture)
-    volume_tiers = _flag("volume_tiers", volume_tiers) and price is None   # a given rate replaces the tiers
+    volume_tiers = _check.flag("volume_tiers", volume_tiers) and price is None   # a given rate replaces the tiers
     lines = _lambda_lines(requests=n, od_gb_s=gb_s, architecture=architecture, scale=MONTH_S / window[1],
-                          free_tier=_flag("free_tier", free_tier), volume_tiers=volume_tiers, gb_s_price=price)
+                          free_tier=_check.flag("free_tier", free_tier), volume_tiers=volume_tiers, gb_s_price=price)
     title = (f"AWS Lambda: {n:,.0f} requests x {duration_ms:g} ms (billed {billed_ms:g} ms) "
              f"at {memory_mb:g} MB, {architecture}")
     notes = [f"each invocation's duration rounded up to {rounding_ms} ms"]
@@ -344,9 +331,9 @@ def lambda_cost_rate_per_s(rate_per_s, mean_billed_s, memory_mb, architecture: s
                            gb_s_price=None) -> float:
     """Closed form, USD per second of steady load: rate x (E[billed s] x GB x price + request fee);
     list (tier 1) prices, no free tier."""
-    rate = _num("rate_per_s", rate_per_s, low=0)
-    mean_s = _num("mean_billed_s", mean_billed_s, low=0)
-    memory_mb = _num("memory_mb", memory_mb, low=128, high=10_240, integer=True)
+    rate = _check.real("rate_per_s", rate_per_s, low=0)
+    mean_s = _check.real("mean_billed_s", mean_billed_s, low=0)
+    memory_mb = _check.real("memory_mb", memory_mb, low=128, high=10_240, integer=True)
     _check.choice("architecture", architecture, ARCHITECTURES)
     price = _gb_s_price(gb_s_price, architecture) or LAMBDA[f"duration_{architecture}"]
     return rate * (mean_s * memory_mb / 1024 * price.value_usd + LAMBDA["request"].value_usd)
@@ -358,16 +345,16 @@ def cloudrun_cost(*, vcpu_seconds, gib_seconds, requests=0, billing: str = "requ
     """Cloud Run bill for billable vCPU-seconds, GiB-seconds and requests over `period_s` (default a
     30-day month). Instance-based billing has no request fee; idle seconds exist only under request-based."""
     _check.choice("billing", billing, ("request", "instance"))
-    vcpu_s = _num("vcpu_seconds", vcpu_seconds, low=0)
-    gib_s = _num("gib_seconds", gib_seconds, low=0)
-    n = _num("requests", requests, low=0)
-    idle_vcpu = _num("idle_vcpu_seconds", idle_vcpu_seconds, low=0)
-    idle_gib = _num("idle_gib_seconds", idle_gib_seconds, low=0)
+    vcpu_s = _check.real("vcpu_seconds", vcpu_seconds, low=0)
+    gib_s = _check.real("gib_seconds", gib_seconds, low=0)
+    n = _check.real("requests", requests, low=0)
+    idle_vcpu = _check.real("idle_vcpu_seconds", idle_vcpu_seconds, low=0)
+    idle_gib = _check.real("idle_gib_seconds", idle_gib_seconds, low=0)
     if billing == "instance" and (idle_vcpu or idle_gib):
         raise ValueError("idle_vcpu_seconds/idle_gib_seconds are only allowed with billing='request'")
     window = _period(period_s)
     lines = _cloudrun_lines(billing=billing, vcpu_s=vcpu_s, gib_s=gib_s, requests=n, idle_vcpu_s=idle_vcpu,
-                            idle_gib_s=idle_gib, scale=MONTH_S / window[1], free_tier=_flag("free_tier", free_tier),
+                            idle_gib_s=idle_gib, scale=MONTH_S / window[1], free_tier=_check.flag("free_tier", free_tier),
                             tier=tier, tier2_prices=tier2_prices)
     notes = [] if billing == "request" else ["instance-based billing has no per-request fee"]
     return Bill(f"Google Cloud Run ({billing}-based billing, Tier {tier})", lines, window, notes,
@@ -399,9 +386,9 @@ def lmi_cost(*, instance_seconds, requests=0, instance_type: str = "m7g.large", 
     belong to the minimum fleet) and `requests` invocations over `period_s` (default a 30-day month):
     instance-hours x on-demand price, plus 15% of that as the management fee, plus $0.20 per million requests.
     No free tier, Savings Plans or Reserved Instances."""
-    total_s = _num("instance_seconds", instance_seconds, low=0)
-    min_s = _num("min_fleet_seconds", min_fleet_seconds, low=0, high=total_s)
-    n = _num("requests", requests, low=0)
+    total_s = _check.real("instance_seconds", instance_seconds, low=0)
+    min_s = _check.real("min_fleet_seconds", min_fleet_seconds, low=0, high=total_s)
+    n = _check.real("requests", requests, low=0)
     _check.choice("instance_type", instance_type, tuple(EC2_HOURLY))
     window = _period(period_s)
     lines = _lmi_lines(instance_type=instance_type, min_fleet_s=min_s, scaled_s=total_s - min_s, requests=n,
@@ -414,8 +401,8 @@ def lmi_cost(*, instance_seconds, requests=0, instance_type: str = "m7g.large", 
 def lmi_cost_rate_per_s(instances, rate_per_s=0.0, instance_type: str = "m7g.large") -> float:
     """Closed form, USD per second for a steady fleet of `instances` serving `rate_per_s` requests:
     instances x hourly price x 1.15 / 3600 + rate x request fee (on-demand, no Savings Plans)."""
-    k = _num("instances", instances, low=0)
-    rate = _num("rate_per_s", rate_per_s, low=0)
+    k = _check.real("instances", instances, low=0)
+    rate = _check.real("rate_per_s", rate_per_s, low=0)
     _check.choice("instance_type", instance_type, tuple(EC2_HOURLY))
     hourly = EC2_HOURLY[instance_type].value_usd
     return k * hourly * (1 + LMI["management_fee"].value_usd) / 3600 + rate * LMI["request"].value_usd
@@ -503,7 +490,7 @@ def lambda_usage(cfg, *, invoked, provisioned, service_s, cold, init_s, instance
     """What a Lambda bill counts, from per-request arrays (the requests to bill) and per-instance arrays
     (the environments to bill; `ready_s` with the window's end where an environment never got ready):
     invocations, on-demand ms (each rounded up), and, on provisioned environments, ms and INIT ms."""
-    init_billed = _flag("init_billed", cfg.init_billed)
+    init_billed = _check.flag("init_billed", cfg.init_billed)
     provisioned = provisioned & invoked
     on_demand = invoked & ~provisioned
     service_ms = service_s * 1000
@@ -518,10 +505,10 @@ def lambda_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, fl
                       volume_tiers: bool = True, rounding_ms: int = 1) -> Bill:
     """The Lambda bill of `usage` (as lambda_usage counts it, summed over any parts of the window) over
     `window_s`: the lines, notes and title of lambda_bill."""
-    memory_mb = _num("memory_mb", cfg.memory_mb, low=128, high=10_240, integer=True)
+    memory_mb = _check.real("memory_mb", cfg.memory_mb, low=128, high=10_240, integer=True)
     architecture = _check.choice("architecture", cfg.architecture, ARCHITECTURES)
-    n_pc = int(_num("provisioned_concurrency", cfg.provisioned_concurrency, low=0, integer=True))
-    init_billed = _flag("init_billed", cfg.init_billed)
+    n_pc = int(_check.real("provisioned_concurrency", cfg.provisioned_concurrency, low=0, integer=True))
+    init_billed = _check.flag("init_billed", cfg.init_billed)
     _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
     t0, t1 = window_s
     gb = memory_mb / 1024
@@ -530,8 +517,8 @@ def lambda_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, fl
         pc = dict(n=n_pc, gb=gb, configured_gb_s=n_pc * gb * float(ceil_to(t1 - t0, PC_PERIOD_S)),
                   duration_gb_s=usage["pc_ms"] / 1000 * gb, init_gb_s=usage["pc_init_ms"] / 1000 * gb)
     lines = _lambda_lines(requests=usage["requests"], od_gb_s=usage["od_ms"] / 1000 * gb, architecture=architecture,
-                          scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier),
-                          volume_tiers=_flag("volume_tiers", volume_tiers), gb_s_price=None, pc=pc)
+                          scale=MONTH_S / (t1 - t0), free_tier=_check.flag("free_tier", free_tier),
+                          volume_tiers=_check.flag("volume_tiers", volume_tiers), gb_s_price=None, pc=pc)
     notes = [f"each invocation's duration rounded up to {rounding_ms} ms; "
              + ("INIT billed on cold starts (rule since 2025-08-01)" if init_billed else
                 "INIT not billed on on-demand cold starts (pre-2025-08-01 rule for ZIP managed runtimes)"),
@@ -621,8 +608,8 @@ def cloudrun_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, 
                         tier: int = 1, tier2_prices: Mapping[str, float] | None = None) -> Bill:
     """The Cloud Run bill of `usage` (as cloudrun_usage counts it, summed over any parts of the window) over
     `window_s`: the lines, notes and title of cloudrun_bill."""
-    vcpu = _num("vcpu", cfg.vcpu, low=0.08, high=8)
-    memory_gib = _num("memory_gib", cfg.memory_gib, low=0, low_open=True, high=32)
+    vcpu = _check.real("vcpu", cfg.vcpu, low=0.08, high=8)
+    memory_gib = _check.real("memory_gib", cfg.memory_gib, low=0, low_open=True, high=32)
     billing = _check.choice("billing", cfg.billing, ("request", "instance"))
     t0, t1 = window_s
     instance_s, idle_s = usage["instance_s"], usage["idle_s"]
@@ -634,7 +621,7 @@ def cloudrun_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, 
                  "the 1-minute minimum applies to instances retired within the window"]
     lines = _cloudrun_lines(billing=billing, vcpu_s=instance_s * vcpu, gib_s=instance_s * memory_gib,
                             requests=usage["requests"], idle_vcpu_s=idle_s * vcpu, idle_gib_s=idle_s * memory_gib,
-                            scale=MONTH_S / (t1 - t0), free_tier=_flag("free_tier", free_tier), tier=tier,
+                            scale=MONTH_S / (t1 - t0), free_tier=_check.flag("free_tier", free_tier), tier=tier,
                             tier2_prices=tier2_prices)
     name = getattr(cfg, "name", "Cloud Run")
     title = f"Google Cloud Run bill: {name} ({vcpu:g} vCPU, {memory_gib:g} GiB, {billing}-based, Tier {tier})"
@@ -666,7 +653,7 @@ def lmi_usage_bill(cfg, usage: Mapping[str, float], window_s: tuple[float, float
     """The Lambda Managed Instances bill of `usage` (as lmi_usage counts it, summed over any parts of the
     window) over `window_s`: the lines, notes and title of lmi_bill."""
     instance_type = _check.choice("instance_type", cfg.instance_type, tuple(EC2_HOURLY))
-    min_instances = int(_num("min_instances", cfg.min_instances, low=1, integer=True))
+    min_instances = int(_check.real("min_instances", cfg.min_instances, low=1, integer=True))
     lines = _lmi_lines(instance_type=instance_type, min_fleet_s=usage["min_fleet_s"], scaled_s=usage["scaled_s"],
                        requests=usage["requests"], min_instances=min_instances)
     notes = [THROTTLED_LMI,

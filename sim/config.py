@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from . import _check
+from ._check import Choice, Flag, Range
+from .catalogue import EC2_INSTANCE_TYPES, InstanceType  # noqa: F401  (InstanceType: also sim.config's)
 from .coldstart import RUNTIMES
 
 DISPATCH_POLICIES = ("most_recently_freed", "oldest_idle_first", "random")
@@ -38,25 +40,25 @@ class LambdaConfig:
     pooler_max_connections: int | None = None
 
     platform: ClassVar[str] = "lambda"
+    #: What each field accepts (sim._check): the validation and the sliders' bounds (sim.widgets) read it.
+    FIELD_RANGES: ClassVar[dict] = {
+        "memory_mb": Range(128, 10_240, integer=True),
+        "architecture": Choice(("x86_64", "arm64")),
+        "runtime": Choice(RUNTIMES),
+        "package_mb": Range(0, 50),
+        "keep_alive_s": Range(0, 86_400),
+        "concurrency_limit": Range(1, 100_000, integer=True),
+        "scale_up_per_10s": Range(1, 10_000_000, integer=True),
+        "provisioned_concurrency": Range(0, "concurrency_limit", integer=True),
+        "dispatch": Choice(DISPATCH_POLICIES),
+        "timeout_s": Range(0.001, 900),
+        "init_billed": Flag(),
+        "init_ms": Range(0, 10_000, optional=True),
+        "pooler_max_connections": Range(1, 1_000_000, integer=True, optional=True),
+    }
 
     def __post_init__(self):
-        _check.number("memory_mb", self.memory_mb, low=128, high=10_240, integer=True)
-        _check.choice("architecture", self.architecture, ("x86_64", "arm64"))
-        _check.choice("runtime", self.runtime, RUNTIMES)
-        _check.number("package_mb", self.package_mb, low=0, high=50)
-        _check.number("keep_alive_s", self.keep_alive_s, low=0, high=86_400)
-        _check.number("concurrency_limit", self.concurrency_limit, low=1, high=100_000, integer=True)
-        _check.number("scale_up_per_10s", self.scale_up_per_10s, low=1, high=10_000_000, integer=True)
-        _check.number("provisioned_concurrency", self.provisioned_concurrency, low=0,
-                      high=self.concurrency_limit, integer=True)
-        _check.choice("dispatch", self.dispatch, DISPATCH_POLICIES)
-        _check.number("timeout_s", self.timeout_s, low=0.001, high=900)
-        if not isinstance(self.init_billed, bool):
-            raise ValueError(f"init_billed={self.init_billed!r} is not allowed; expected True or False")
-        if self.init_ms is not None:
-            _check.number("init_ms", self.init_ms, low=0, high=10_000)
-        if self.pooler_max_connections is not None:
-            _check.number("pooler_max_connections", self.pooler_max_connections, low=1, high=1_000_000, integer=True)
+        _check.fields(self)
 
     @property
     def memory_gb(self) -> float:
@@ -72,6 +74,16 @@ class LambdaConfig:
 #: Cloud Run memory ceiling per vCPU count (facts.md s.6, configuring/cpu).
 CLOUD_RUN_MAX_GIB = {1: 4, 2: 8, 4: 16, 6: 24, 8: 32}
 CLOUD_RUN_MIN_GIB = {4: 2, 6: 4, 8: 4}    # facts.md s.6: "4 vCPU 2-16 GiB, 6 vCPU 4-24 GiB, 8 vCPU 4-32 GiB"
+
+
+def _max_gib(vcpu: float) -> float:
+    """Most memory a Cloud Run instance with `vcpu` vCPUs may have (4 GiB up to 1 vCPU)."""
+    return CLOUD_RUN_MAX_GIB.get(vcpu, 4) if vcpu >= 1 else 4
+
+
+def _min_gib(vcpu: float) -> float:
+    """Least memory a Cloud Run instance with `vcpu` vCPUs may have (0, excluded, below 4 vCPUs)."""
+    return CLOUD_RUN_MIN_GIB.get(vcpu, 0)
 
 
 @dataclass(frozen=True)
@@ -99,40 +111,41 @@ class CloudRunConfig:
     startup_ms: float | None = None       # None: drawn from the runtime profile; a number fixes it
 
     platform: ClassVar[str] = "cloudrun"
+    #: What each field accepts (sim._check): the validation and the sliders' bounds (sim.widgets) read it.
+    #: Memory's bounds depend on the vCPUs (facts.md s.6).
+    FIELD_RANGES: ClassVar[dict] = {
+        "vcpu": Range(0.08, 8),
+        "memory_gib": Range(lambda c: _min_gib(c.vcpu), lambda c: _max_gib(c.vcpu),
+                            low_open=lambda c: _min_gib(c.vcpu) == 0),
+        "max_concurrency": Range(1, 1000, integer=True),
+        "max_instances": Range(1, 1000, integer=True),
+        "min_instances": Range(0, "max_instances", integer=True),
+        "runtime": Choice(RUNTIMES),
+        "startup_cpu_boost": Flag(),
+        "idle_timeout_s": Range(0, 86_400),
+        "pending_timeout_s": Range(0, 3_600),
+        "request_timeout_s": Range(0.001, 3_600),
+        "autoscale_period_s": Range(0.1, 600),
+        "autoscale_window_s": Range("autoscale_period_s", 3_600),
+        "target_cpu_utilization": Range(0.1, 0.9),
+        "target_concurrency_utilization": Range(0.1, 0.95),
+        "billing": Choice(("request", "instance")),
+        "connections_per_instance": Range(1, 1000, integer=True),
+        "db_pool": Flag(),
+        "startup_ms": Range(0, 600_000, optional=True),
+    }
 
     def __post_init__(self):
-        _check.number("vcpu", self.vcpu, low=0.08, high=8)
+        _check.fields(self)
         if self.vcpu > 1 and self.vcpu not in CLOUD_RUN_MAX_GIB:
             raise ValueError(f"vcpu={self.vcpu!r} is not allowed; expected 0.08-1, 2, 4, 6 or 8")
-        ceiling = CLOUD_RUN_MAX_GIB.get(self.vcpu, 4) if self.vcpu >= 1 else 4
-        floor = CLOUD_RUN_MIN_GIB.get(self.vcpu, 0)
-        _check.number("memory_gib", self.memory_gib, low=floor, low_open=floor == 0, high=ceiling)
-        _check.number("max_concurrency", self.max_concurrency, low=1, high=1000, integer=True)
         if self.vcpu < 1 and self.max_concurrency != 1:
             raise ValueError(f"max_concurrency={self.max_concurrency!r} is not allowed with vcpu={self.vcpu}; "
                              "below 1 vCPU Cloud Run requires max_concurrency=1")
-        _check.number("max_instances", self.max_instances, low=1, high=1000, integer=True)
-        _check.number("min_instances", self.min_instances, low=0, high=self.max_instances, integer=True)
-        _check.choice("runtime", self.runtime, RUNTIMES)
-        if not isinstance(self.startup_cpu_boost, bool):
-            raise ValueError(f"startup_cpu_boost={self.startup_cpu_boost!r} is not allowed; expected True or False")
-        _check.number("idle_timeout_s", self.idle_timeout_s, low=0, high=86_400)
-        _check.number("pending_timeout_s", self.pending_timeout_s, low=0, high=3_600)
-        _check.number("request_timeout_s", self.request_timeout_s, low=0.001, high=3_600)
-        _check.number("autoscale_period_s", self.autoscale_period_s, low=0.1, high=600)
-        _check.number("autoscale_window_s", self.autoscale_window_s, low=self.autoscale_period_s, high=3_600)
-        _check.number("target_cpu_utilization", self.target_cpu_utilization, low=0.1, high=0.9)
-        _check.number("target_concurrency_utilization", self.target_concurrency_utilization, low=0.1, high=0.95)
-        _check.choice("billing", self.billing, ("request", "instance"))
         if self.vcpu < 1 and self.billing != "request":
             raise ValueError(f"billing={self.billing!r} is not allowed with vcpu={self.vcpu}; "
                              "below 1 vCPU Cloud Run requires request-based billing")
-        _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
-        if not isinstance(self.db_pool, bool):
-            raise ValueError(f"db_pool={self.db_pool!r} is not allowed; expected True or False")
-        if self.startup_ms is not None:
-            _check.number("startup_ms", self.startup_ms, low=0, high=600_000)
-        elif self.runtime not in ("python", "nodejs", "go", "java"):
+        if self.startup_ms is None and self.runtime not in ("python", "nodejs", "go", "java"):
             raise ValueError(f"runtime={self.runtime!r} has no published Cloud Run cold-start measurement "
                              "in facts.md; pass startup_ms=... or use python, nodejs, go or java")
 
@@ -140,39 +153,6 @@ class CloudRunConfig:
 # ---------------------------------------------------------------- Lambda Managed Instances (facts.md s.10)
 #: Default concurrent invocations per vCPU, per runtime (facts.md s.10, edjgeek.com 2026, secondary).
 LMI_CONCURRENCY_PER_VCPU = {"python": 16, "nodejs": 64, "java": 32, "dotnet": 32}
-
-#: Where the vCPU and memory of each instance type come from. AWS's own specification pages:
-#: the EC2 Instance Types Guide (general purpose) and, for m5, the older EC2 User Guide table
-#: "Hardware Specifications" (Default vCPUs, Memory (GiB)), read as stored copies on 2026-11-27.
-#: The m7g figures are also the vCPU/memory attributes of the AWS Price List Bulk API rows
-#: BoxUsage:m7g.large / BoxUsage:m7g.xlarge (us-east-1, publication 2026-09-25), as transcribed in a
-#: public research note; m6i/m7i were cross-checked only against third-party tables (confirmed secondary).
-EC2_SPECS_SOURCE = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html"
-EC2_SPECS_SOURCE_M5 = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/general-purpose-instances.html"
-EC2_SPECS_SOURCE_PRICE_LIST = ("https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/"
-                               "us-east-1/index.csv")
-
-
-@dataclass(frozen=True)
-class InstanceType:
-    """An EC2 instance type LMI can run on: its vCPUs, memory and CPU architecture, with the source."""
-    name: str
-    vcpu: int
-    memory_gib: float
-    architecture: str
-    source_url: str
-    confidence: str
-
-
-#: The instance types that have an on-demand price in sim.prices.EC2_HOURLY (the same keys).
-EC2_INSTANCE_TYPES: dict[str, InstanceType] = {
-    "m7g.large": InstanceType("m7g.large", 2, 8.0, "arm64", EC2_SPECS_SOURCE_PRICE_LIST, "confirmed (price list)"),
-    "m7g.xlarge": InstanceType("m7g.xlarge", 4, 16.0, "arm64", EC2_SPECS_SOURCE_PRICE_LIST, "confirmed (price list)"),
-    "m7i.xlarge": InstanceType("m7i.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE, "confirmed (secondary)"),
-    "m5.xlarge": InstanceType("m5.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE_M5, "confirmed"),
-    "m6i.xlarge": InstanceType("m6i.xlarge", 4, 16.0, "x86_64", EC2_SPECS_SOURCE, "confirmed (secondary)"),
-}
-
 
 @dataclass(frozen=True)
 class LambdaManagedInstancesConfig:
@@ -221,26 +201,28 @@ class LambdaManagedInstancesConfig:
                                           # waited for first come first served when all are in use
 
     platform: ClassVar[str] = "lmi"
+    #: What each field accepts (sim._check): the validation and the sliders' bounds (sim.widgets) read it.
+    FIELD_RANGES: ClassVar[dict] = {
+        "runtime": Choice(tuple(LMI_CONCURRENCY_PER_VCPU)),
+        # No published maximum in facts.md; 1,000 matches the other models' per-instance ceiling.
+        "concurrency_per_vcpu": Range(1, 1000, integer=True, optional=True),
+        "instance_type": Choice(tuple(EC2_INSTANCE_TYPES)),
+        "max_instances": Range(1, 10_000, integer=True),
+        "min_instances": Range(1, "max_instances", integer=True),
+        "target_cpu_utilization": Range(0.1, 0.95),
+        "scale_growth_factor": Range(1, 100, low_open=True),
+        "scale_growth_window_s": Range(1, 86_400),
+        "scaler_period_s": Range(0.1, 600),
+        "scaler_window_s": Range("scaler_period_s", 3_600),
+        "scale_in_cooldown_s": Range(0, 86_400),
+        "instance_launch_s": Range(0, 3_600),
+        "request_timeout_s": Range(0.001, 900),
+        "connections_per_instance": Range(1, 1000, integer=True),
+        "db_pool": Flag(),
+    }
 
     def __post_init__(self):
-        _check.choice("runtime", self.runtime, tuple(LMI_CONCURRENCY_PER_VCPU))
-        if self.concurrency_per_vcpu is not None:
-            # No published maximum in facts.md; 1,000 matches the other models' per-instance ceiling.
-            _check.number("concurrency_per_vcpu", self.concurrency_per_vcpu, low=1, high=1000, integer=True)
-        _check.choice("instance_type", self.instance_type, tuple(EC2_INSTANCE_TYPES))
-        _check.number("max_instances", self.max_instances, low=1, high=10_000, integer=True)
-        _check.number("min_instances", self.min_instances, low=1, high=self.max_instances, integer=True)
-        _check.number("target_cpu_utilization", self.target_cpu_utilization, low=0.1, high=0.95)
-        _check.number("scale_growth_factor", self.scale_growth_factor, low=1, low_open=True, high=100)
-        _check.number("scale_growth_window_s", self.scale_growth_window_s, low=1, high=86_400)
-        _check.number("scaler_period_s", self.scaler_period_s, low=0.1, high=600)
-        _check.number("scaler_window_s", self.scaler_window_s, low=self.scaler_period_s, high=3_600)
-        _check.number("scale_in_cooldown_s", self.scale_in_cooldown_s, low=0, high=86_400)
-        _check.number("instance_launch_s", self.instance_launch_s, low=0, high=3_600)
-        _check.number("request_timeout_s", self.request_timeout_s, low=0.001, high=900)
-        _check.number("connections_per_instance", self.connections_per_instance, low=1, high=1000, integer=True)
-        if not isinstance(self.db_pool, bool):
-            raise ValueError(f"db_pool={self.db_pool!r} is not allowed; expected True or False")
+        _check.fields(self)
 
     @property
     def instance(self) -> InstanceType:

@@ -15,23 +15,16 @@ from sim import _check
 _MAX_SERVERS = 1_000_000
 
 
-def _num(name, value, **limits):
-    """`_check.number`, also accepting numpy scalars."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    return _check.number(name, value, **limits)
-
-
 def _rate(arrival_rate_per_s):
-    return _num("arrival_rate_per_s", arrival_rate_per_s, low=0.0)
+    return _check.number("arrival_rate_per_s", arrival_rate_per_s, low=0.0)
 
 
 def _service(mean_service_s):
-    return _num("mean_service_s", mean_service_s, low=0.0, low_open=True)
+    return _check.number("mean_service_s", mean_service_s, low=0.0, low_open=True)
 
 
 def _servers(servers, name="servers"):
-    return int(_num(name, servers, low=1, high=_MAX_SERVERS, integer=True))
+    return int(_check.number(name, servers, low=1, high=_MAX_SERVERS, integer=True))
 
 
 def _require_stable(arrival_rate_per_s, mean_service_s, servers):
@@ -60,7 +53,7 @@ def erlang_b(servers: int, offered_load: float) -> float:
     Insensitive to the service-time distribution. Stable recursion B(k) = a·B(k−1) / (k + a·B(k−1)).
     """
     c = _servers(servers)
-    a = _num("offered_load", offered_load, low=0.0)
+    a = _check.number("offered_load", offered_load, low=0.0)
     b = 1.0
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
@@ -73,7 +66,7 @@ def erlang_c(servers: int, offered_load: float) -> float:
     Computed from Erlang-B as C = B / (1 − ρ(1 − B)) with ρ = offered_load/servers.
     """
     c = _servers(servers)
-    a = _num("offered_load", offered_load, low=0.0)
+    a = _check.number("offered_load", offered_load, low=0.0)
     if a >= c:
         raise ValueError(f"offered_load={offered_load!r} is out of range; expected a number < servers={c} "
                          "(utilisation >= 1 makes the queue unstable)")
@@ -101,7 +94,7 @@ def mmc_mean_response_s(arrival_rate_per_s: float, mean_service_s: float, server
 def _mmck_distribution(arrival_rate_per_s, mean_service_s, servers, capacity):
     """Stationary distribution p_0..p_K of the number in an M/M/c/K system."""
     lam, es, c = _rate(arrival_rate_per_s), _service(mean_service_s), _servers(servers)
-    k = int(_num("capacity", capacity, low=c, high=_MAX_SERVERS, integer=True))
+    k = int(_check.number("capacity", capacity, low=c, high=_MAX_SERVERS, integer=True))
     a = lam * es
     if a == 0.0:
         p = np.zeros(k + 1)
@@ -129,7 +122,7 @@ def mmck_blocking(arrival_rate_per_s: float, mean_service_s: float, servers: int
 def mmck_mean_response_s(arrival_rate_per_s: float, mean_service_s: float, servers: int, capacity: int) -> float:
     """M/M/c/K mean response time of admitted jobs, by Little's law: E[N] / (λ(1 − P_block))."""
     p = _mmck_distribution(arrival_rate_per_s, mean_service_s, servers, capacity)
-    lam = _num("arrival_rate_per_s", arrival_rate_per_s, low=0.0, low_open=True)
+    lam = _check.number("arrival_rate_per_s", arrival_rate_per_s, low=0.0, low_open=True)
     mean_in_system = float(np.dot(np.arange(p.size), p))
     return mean_in_system / (lam * (1.0 - p[-1]))
 
@@ -149,7 +142,7 @@ def mginf_mean_busy(arrival_rate_per_s: float, mean_service_s: float) -> float:
 def keepalive_cold_probability(arrival_rate_per_s: float, keep_alive_s: float) -> float:
     """P(cold) = e^(−λT): Poisson arrivals, negligible service time, one environment kept alive T seconds."""
     lam = _rate(arrival_rate_per_s)
-    t = _num("keep_alive_s", keep_alive_s, low=0.0)
+    t = _check.number("keep_alive_s", keep_alive_s, low=0.0)
     return math.exp(-lam * t)
 
 
@@ -159,4 +152,4 @@ def keepalive_mean_environments(arrival_rate_per_s: float, keep_alive_s: float) 
     The single environment lives from an arrival until the next arrival or T seconds, whichever is first:
     E[min(X, T)]/E[X] with X ~ Exp(λ).
     """
-    return -math.expm1(-_rate(arrival_rate_per_s) * _num("keep_alive_s", keep_alive_s, low=0.0))
+    return -math.expm1(-_rate(arrival_rate_per_s) * _check.number("keep_alive_s", keep_alive_s, low=0.0))

@@ -8,13 +8,12 @@ Sliders only report when released (`continuous_update=False`), so each move runs
 With `expected_requests=` a panel first counts the requests the settings would send and refuses,
 with a message, settings above its run cap (`max_requests`), so no setting can hang the kernel.
 A bad combination of values shows the simulator's ValueError message instead of a traceback.
-Controls for a config field take their bounds from the config's own validation (`config_slider`).
+Controls for a config field take their bounds from the config's own table of ranges (`config_slider`).
 """
 from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 
 import ipywidgets as widgets
@@ -22,6 +21,7 @@ import pandas as pd
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
+from . import _check
 from .plotting import FigureReuse, page_png
 
 _STYLE = {"description_width": "initial"}
@@ -31,8 +31,7 @@ _LAYOUT = {"width": "420px"}
 def slider(description: str, value: float, low: float, high: float, step: float, *,
            integer: bool = False, readout_format: str | None = None) -> widgets.ValueWidget:
     """A slider for one experiment parameter that reports only when released."""
-    if not low <= value <= high:
-        raise ValueError(f"value={value!r} is out of range; expected a number in [{low:g}, {high:g}]")
+    _check.number("value", value, low=low, high=high)
     kind = widgets.IntSlider if integer else widgets.FloatSlider
     options = {} if integer else {"readout_format": readout_format or ".1f"}
     return kind(value=value, min=low, max=high, step=step, description=description,
@@ -41,53 +40,28 @@ def slider(description: str, value: float, low: float, high: float, step: float,
 
 def choice(description: str, options: Sequence, value) -> widgets.ValueWidget:
     """A drop-down list of allowed values (options: values, or (label, value) pairs)."""
-    values = [o[1] if isinstance(o, tuple) else o for o in options]
-    if value not in values:
-        raise ValueError(f"value={value!r} is not allowed; expected one of {', '.join(map(repr, values))}")
+    _check.choice("value", value, [o[1] if isinstance(o, tuple) else o for o in options])
     return widgets.Dropdown(options=list(options), value=value, description=description, style=_STYLE,
                             layout=_LAYOUT)
 
 
 def switch(description: str, value: bool) -> widgets.ValueWidget:
     """An on/off checkbox."""
-    if not isinstance(value, bool):
-        raise ValueError(f"value={value!r} is not allowed; expected True or False")
+    value = _check.flag("value", value)
     return widgets.Checkbox(value=value, description=description, style=_STYLE, layout=_LAYOUT, indent=False)
 
 
-# ---------------------------------------------------------------- bounds from the configs' own validation
-_RANGE = re.compile(r"expected (an integer|a number) in ([\[(])([^,\]]+), ([^\]]+)\]")
-_LOWER = re.compile(r"expected (an integer|a number) (>=|>) (\S+)$")
-
-
-@dataclasses.dataclass(frozen=True)
-class FieldRange:
-    """The values a config accepts for one numeric field, read from its validation."""
-    low: float
-    high: float
-    integer: bool
-    low_open: bool = False
+# ---------------------------------------------------------------- bounds from the configs' own tables
+#: The values a config accepts for one numeric field: low, high, integer, low_open (sim._check.Range).
+FieldRange = _check.Range
 
 
 def config_range(config, field: str) -> FieldRange:
     """What `config`'s validation allows for `field`, given its other fields (e.g. min_instances <=
-    max_instances): found by offering the field a value no check accepts and reading the ValueError."""
+    max_instances): read from the config class's table of ranges (FIELD_RANGES, sim._check)."""
     if not dataclasses.is_dataclass(config) or field not in {f.name for f in dataclasses.fields(config)}:
         raise ValueError(f"field={field!r} is not allowed; expected a field of {type(config).__name__}")
-    try:
-        dataclasses.replace(config, **{field: math.nan})
-    except ValueError as error:
-        message = str(error)
-        found = _RANGE.search(message)
-        if found:
-            return FieldRange(float(found.group(3)), float(found.group(4)), found.group(1) == "an integer",
-                              found.group(2) == "(")
-        found = _LOWER.search(message)
-        if found:
-            return FieldRange(float(found.group(3)), math.inf, found.group(1) == "an integer",
-                              found.group(2) == ">")
-        raise ValueError(f"{type(config).__name__}.{field} has no numeric range in its validation: {message}")
-    raise ValueError(f"{type(config).__name__}.{field} accepts NaN; it has no range to offer")
+    return _check.field_range(config, field)
 
 
 def config_slider(description: str, config, field: str, step: float, *, low: float | None = None,
