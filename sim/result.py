@@ -6,8 +6,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .intervals import open_at, peak_open
 from .ledger import Ledger
-
 
 class Result:
     """Tables of one simulated run. `requests` and `instances` are pandas DataFrames (docs/design.md s.3.1)."""
@@ -59,17 +59,17 @@ class Result:
         ready = self.instances["ready_s"].to_numpy()
         return pd.DataFrame({
             "t_s": t,
-            "instances": _count_active(created, retired, t),
-            "starting": _count_active(created, ready, t),
-            "in_flight": _count_active(placed["start_s"].to_numpy(), placed["end_s"].to_numpy(), t),
-            "waiting": _count_active(req["arrival_s"].to_numpy(),
-                                     (req["start_s"] - req["init_s"]).to_numpy(), t),
+            "instances": open_at(created, retired, t),
+            "starting": open_at(created, ready, t),
+            "in_flight": open_at(placed["start_s"].to_numpy(), placed["end_s"].to_numpy(), t),
+            "waiting": open_at(req["arrival_s"].to_numpy(),
+                               (req["start_s"] - req["init_s"]).to_numpy(), t),
         })
 
     def peak_instances(self) -> int:
         """Most environments / instances alive at once (exact, from the lifetimes)."""
         created, retired = self._alive_intervals
-        return _peak_overlap(created, retired)
+        return peak_open(created, retired)
 
     def figures(self) -> dict:
         """Every headline figure of this run: `SUMMARY_KEYS`, then the longest wait (s) and the bill projected
@@ -91,12 +91,10 @@ class Result:
         figures = self.figures()
         return {key: figures[key] for key in SUMMARY_KEYS}
 
-
 #: The keys of `Result.summary`, in order (sim.aggregate's summary has the same).
 SUMMARY_KEYS = ("platform", "window_s", "requests", "ok", "throttled", "timed_out", "throttle_rate", "cold_starts",
                 "cold_start_rate", "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
                 "mean_instances", "peak_instances", "instances_started", "cost_usd")
-
 
 def request_figures(requests: pd.DataFrame) -> dict:
     """Counts, shares, latency (ms, of requests served) and the longest wait (s) of a table of requests:
@@ -122,17 +120,5 @@ def request_figures(requests: pd.DataFrame) -> dict:
         "wait_max_s": float(requests["wait_s"].max()) if n else 0.0,
     }
 
-
-def _count_active(start: np.ndarray, end: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """How many intervals [start, end) contain each time in t."""
-    return (np.searchsorted(np.sort(start), t, side="right")
-            - np.searchsorted(np.sort(end), t, side="right")).astype(np.int64)
-
-
-def _peak_overlap(start: np.ndarray, end: np.ndarray) -> int:
-    if start.size == 0:
-        return 0
-    times = np.concatenate([start, end])
-    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
-    order = np.lexsort((steps, times))   # at equal times, ends (-1) before starts (+1)
-    return int(np.max(np.cumsum(steps[order])))
+# The names sim.aggregate imports, until it imports sim.intervals itself.
+_count_active, _peak_overlap = open_at, peak_open

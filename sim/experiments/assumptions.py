@@ -22,6 +22,7 @@ from ..billing import busy_slices, lambda_cost
 from ..coldstart import CLOUD_RUN_PROFILES, LAMBDA_INIT_CAP_MS, LAMBDA_PROFILES
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, LogNormal
+from ..intervals import peak_open
 from ..plotting import platform_colour, styled
 from ..prices import LAMBDA, price_table
 from ..run import simulate
@@ -322,15 +323,6 @@ LAW_CONFIGS = (LambdaConfig(name="Lambda, limit 20", concurrency_limit=20, scale
                CloudRunConfig(name="Cloud Run, 3 x 4 slots", max_concurrency=4, max_instances=3))
 
 
-def _most_overlapping(start: np.ndarray, end: np.ndarray) -> int:
-    """Most intervals [start, end) open at once (ends before starts at equal times)."""
-    if start.size == 0:
-        return 0
-    times = np.concatenate([start, end])
-    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
-    return int(np.cumsum(steps[np.lexsort((steps, times))]).max())
-
-
 def laws(seed: int = SEED) -> pd.DataFrame:
     """Conservation, Little's law, per-environment/instance capacity and billed time checked on a few runs.
     One row per (run, law) with the two sides and whether they agree."""
@@ -352,7 +344,7 @@ def laws(seed: int = SEED) -> pd.DataFrame:
                          float(np.sum(in_system * np.diff(t))) / end, len(req) / end * float(req["latency_s"].mean())))
             placed = req[req["instance_id"] >= 0]
             cap = 1 if config.platform == "lambda" else config.max_concurrency
-            most = max((_most_overlapping(g["start_s"].to_numpy(), g["end_s"].to_numpy())
+            most = max((peak_open(g["start_s"].to_numpy(), g["end_s"].to_numpy())
                         for _, g in placed.groupby("instance_id")), default=0)
             what = ("never two requests in one Lambda environment" if config.platform == "lambda"
                     else "never more than max_concurrency requests on one instance")

@@ -19,6 +19,7 @@ from ..arrivals import ArrivalProcess, OnOff, Poisson
 from ..coldstart import CLOUD_RUN_PROFILES, LAMBDA_PROFILES, lambda_first_invoke_ms
 from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import Distribution, Fixed, LogNormal
+from ..intervals import peak_open
 from ..plotting import PLATFORM_COLOURS, PLATFORM_LABELS, new_figure, platform_key, styled
 from ..run import compare, simulate
 from ..stats import replications
@@ -207,10 +208,7 @@ def provisioning_sweep(provisioned_concurrency: Sequence[int] = (0, 1, 2, 4, 8),
 def peak_in_flight(result) -> int:
     """Most requests being handled at once (on Lambda: the environments a cold-start-free run would need)."""
     placed = result.requests[result.requests["instance_id"] >= 0]
-    times = np.concatenate([placed["start_s"].to_numpy(), placed["end_s"].to_numpy()])
-    steps = np.concatenate([np.ones(len(placed)), -np.ones(len(placed))])
-    order = np.lexsort((steps, times))            # at equal times, ends before starts
-    return int(np.cumsum(steps[order]).max(initial=0))
+    return peak_open(placed["start_s"].to_numpy(), placed["end_s"].to_numpy())
 
 
 def traffic_peak_in_flight(workload: Workload | None = None, seeds: Sequence[int] = SEEDS) -> int:
