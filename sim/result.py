@@ -9,6 +9,7 @@ import pandas as pd
 from .intervals import open_at, peak_open
 from .ledger import Ledger
 
+
 class Result:
     """Tables of one simulated run. `requests` and `instances` are pandas DataFrames (docs/design.md s.3.1)."""
 
@@ -91,10 +92,12 @@ class Result:
         figures = self.figures()
         return {key: figures[key] for key in SUMMARY_KEYS}
 
+
 #: The keys of `Result.summary`, in order (sim.aggregate's summary has the same).
 SUMMARY_KEYS = ("platform", "window_s", "requests", "ok", "throttled", "timed_out", "throttle_rate", "cold_starts",
                 "cold_start_rate", "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
                 "mean_instances", "peak_instances", "instances_started", "cost_usd")
+
 
 def request_figures(requests: pd.DataFrame) -> dict:
     """Counts, shares, latency (ms, of requests served) and the longest wait (s) of a table of requests:
@@ -119,6 +122,7 @@ def request_figures(requests: pd.DataFrame) -> dict:
         "latency_p99_ms": float(pct[2]),
         "wait_max_s": float(requests["wait_s"].max()) if n else 0.0,
     }
+
 
 # The names sim.aggregate imports, until it imports sim.intervals itself.
 _count_active, _peak_overlap = open_at, peak_open
