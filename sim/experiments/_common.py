@@ -15,12 +15,17 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import _check
 from ..arrivals import ArrivalProcess, OnOff, Poisson
+from ..config import LambdaManagedInstancesConfig
 from ..display import money
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key
 from ..run import simulate
 from ..sweep import map_in_order
 from ..workload import Workload
+
+#: Lambda Managed Instances' one display name in tables, figures and prose (the config's default name);
+#: in code they are `lmi` (the config's platform).
+LMI_NAME = LambdaManagedInstancesConfig().name
 
 
 # ---------------------------------------------------------------- running the simulations

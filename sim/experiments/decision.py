@@ -25,7 +25,7 @@ from ..plotting import new_figure, platform_colour, styled
 from ..run import compare, simulate
 from ..workload import Workload
 from .capstone import MAX_REFUSED_SHARE, verdict, work
-from ._common import Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
+from ._common import LMI_NAME, Run, config_order, legend_below, line_style, on_off, run_all, run_metrics
 
 SEED = 1
 
@@ -127,7 +127,9 @@ CYCLE_S = 3600.0
 PROFILES = (("CPU-heavy: 160 ms CPU + 40 ms I/O", Exponential(mean_ms=160.0), Exponential(mean_ms=40.0)),
             ("I/O-heavy: 20 ms CPU + 180 ms I/O", Exponential(mean_ms=20.0), Exponential(mean_ms=180.0)))
 MAP_CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"),
-               LambdaManagedInstancesConfig(name="Lambda MI"))
+               LambdaManagedInstancesConfig(name=LMI_NAME))
+#: Each platform's name in the map's columns and verdicts, by the configs' platform keys.
+PLATFORM_NAMES = {config.platform: config.name for config in MAP_CONFIGS}
 #: Invocation-rate bands of Azure Functions apps, Serverless in the Wild (facts.md s.7 and s.9):
 #: (upper bound in requests per hour, share of apps, label).
 SITW_BANDS = ((1.0, 0.45, "≤ 1/hour"), (60.0, 0.36, "1/hour–1/minute"), (3600.0, 0.16, "1/minute–1/second"),
@@ -186,16 +188,16 @@ def compare_cells(df: pd.DataFrame) -> pd.DataFrame:
     cells = wide.reset_index()
     cells["cost_ratio"] = cells["monthly_usd_cloudrun"] / cells["monthly_usd_lambda"]
     cells["p99_ratio"] = cells["latency_p99_ms_cloudrun"] / cells["latency_p99_ms_lambda"]
-    cells["cheaper"] = np.where(cells["cost_ratio"] > 1, "Lambda", "Cloud Run")
-    cells["faster_p99"] = np.where(cells["p99_ratio"] > 1, "Lambda", "Cloud Run")
+    lam, cloud_run = PLATFORM_NAMES["lambda"], PLATFORM_NAMES["cloudrun"]
+    cells["cheaper"] = np.where(cells["cost_ratio"] > 1, lam, cloud_run)
+    cells["faster_p99"] = np.where(cells["p99_ratio"] > 1, lam, cloud_run)
     cells["throttled"] = ((cells["throttle_rate_lambda"] > MAX_REFUSED_SHARE)
                           | (cells["throttle_rate_cloudrun"] > MAX_REFUSED_SHARE))
     if "monthly_usd_lmi" in cells:   # the third option: cheapest of all three, and LMI against the better of the two
-        names = {"lambda": "Lambda", "cloudrun": "Cloud Run", "lmi": "Lambda MI"}
-        costs = cells[[f"monthly_usd_{key}" for key in names]].to_numpy(dtype=float)
-        serving = cells[[f"throttle_rate_{key}" for key in names]].to_numpy(dtype=float) <= MAX_REFUSED_SHARE
+        costs = cells[[f"monthly_usd_{key}" for key in PLATFORM_NAMES]].to_numpy(dtype=float)
+        serving = cells[[f"throttle_rate_{key}" for key in PLATFORM_NAMES]].to_numpy(dtype=float) <= MAX_REFUSED_SHARE
         best = np.where(serving, costs, np.inf).argmin(axis=1)   # among those refusing at most 1%
-        cells["cheapest"] = [list(names.values())[k] if serving[row, k] else "" for row, k in enumerate(best)]
+        cells["cheapest"] = [list(PLATFORM_NAMES.values())[k] if serving[row, k] else "" for row, k in enumerate(best)]
         cells["lmi_cost_ratio"] = cells["monthly_usd_lmi"] / cells[["monthly_usd_lambda", "monthly_usd_cloudrun"]].min(axis=1)
     return cells
 
@@ -224,7 +226,7 @@ def sitw_bands_by_column(rates_per_hour: Sequence[float] = RATES_PER_HOUR) -> pd
 def apps_share_where_cheaper(cells: pd.DataFrame, platform: str, on_fraction: float = 1.0) -> pd.DataFrame:
     """Per profile: the share of apps (Serverless-in-the-Wild rate bands, split evenly over the map's columns)
     whose column has `platform` cheaper at the given on-fraction. A rough weighting, not a fit to the trace."""
-    _check.choice("platform", platform, ("Lambda", "Cloud Run"))
+    _check.choice("platform", platform, (PLATFORM_NAMES["lambda"], PLATFORM_NAMES["cloudrun"]))
     weights = sitw_bands_by_column(sorted(cells["rate_per_hour"].unique())).set_index("rate_per_hour")["column_share"]
     rows = []
     for profile, group in cells[np.isclose(cells["on_fraction"], on_fraction)].groupby("profile", sort=False):
@@ -249,7 +251,7 @@ def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Fig
     """Small multiples, one heatmap per request profile: columns are mean rates, rows burstiness (steady at
     the bottom). Colour and label say which platform is cheaper (metric="cost") or has the lower p99
     (metric="p99"), and by what factor; cells where either platform refused more than 1% are marked "429",
-    and cells where Lambda Managed Instances are cheaper than both (when the map ran them) "MI cheapest"."""
+    and cells where Lambda Managed Instances are cheaper than both (when the map ran them) "<LMI_NAME> cheapest"."""
     _check.choice("metric", metric, ("cost", "p99"))
     column = "cost_ratio" if metric == "cost" else "p99_ratio"
     profiles = list(dict.fromkeys(cells["profile"]))
@@ -274,8 +276,9 @@ def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Fig
                      .reindex(index=fractions, columns=rates))
         lmi_cheapest = None
         if "cheapest" in cells:
-            lmi_cheapest = (cells[cells["profile"] == profile].assign(mi=lambda d: d["cheapest"] == "Lambda MI")
-                            .pivot_table(index="on_fraction", columns="rate_per_hour", values="mi")
+            lmi_cheapest = (cells[cells["profile"] == profile]
+                            .assign(lmi_cheapest=lambda d: d["cheapest"] == LMI_NAME)
+                            .pivot_table(index="on_fraction", columns="rate_per_hour", values="lmi_cheapest")
                             .reindex(index=fractions, columns=rates).astype(bool))
         log_ratio = np.log2(grid.to_numpy(dtype=float))
         image = panel.imshow(log_ratio, cmap=_platform_colormap(), norm=norm, origin="lower", aspect="auto")
@@ -284,7 +287,7 @@ def plot_decision_map(cells: pd.DataFrame, metric: str = "cost", ax=None) -> Fig
             factor = value if value > 1 else 1 / value
             text = f"{winner} {factor:.1f}×" + ("\n429" if throttled.iat[row, col] else "")
             if lmi_cheapest is not None and lmi_cheapest.iat[row, col]:
-                text += "\nMI cheapest"
+                text += f"\n{LMI_NAME} cheapest"
             panel.text(col, row, text, ha="center", va="center", fontsize=9.5, color="#111111")
         panel.set_xticks(range(len(rates)), [_rate_label(r) for r in rates], fontsize=9)
         panel.set_yticks(range(len(fractions)), [f"{f:.0%}" for f in fractions], fontsize=9)

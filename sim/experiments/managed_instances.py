@@ -28,14 +28,14 @@ from ..result import request_figures
 from ..run import simulate
 from ..sweep import summarise
 from ..workload import Workload
-from ._common import (Run, io_share_workload, legend_below, line_style, money_tick, number_tick, run_all, run_row,
-                      value_axis)
+from ._common import (LMI_NAME, Run, io_share_workload, legend_below, line_style, money_tick, number_tick, run_all,
+                      run_row, value_axis)
 
 SEED = 1
 LAMBDA = LambdaConfig(name="Lambda")                  # 512 MB, the default
 CLOUD_RUN = CloudRunConfig(name="Cloud Run")          # 1 vCPU, 0.5 GiB, up to 80 requests at once
-LMI_DEFAULT = LambdaManagedInstancesConfig(name="Lambda MI (default)")   # 3 x m7g.large, Python: 32 slots each
-LMI_SIZED_NAME = "Lambda MI (sized)"
+LMI_DEFAULT = LambdaManagedInstancesConfig(name=f"{LMI_NAME} (default)")   # 3 x m7g.large, Python: 32 slots each
+LMI_SIZED_NAME = f"{LMI_NAME} (sized)"
 
 
 # ---------------------------------------------------------------- sizing a fleet
@@ -194,7 +194,8 @@ def plot_steady_cost(summary: pd.DataFrame, ax=None) -> Figure:
     crossing = break_even_rate(summary)["break_even_rate_per_s"]
     if np.isfinite(crossing):
         axes[0].axvline(crossing, color="#555555", linestyle=":", linewidth=1.5)
-        axes[0].annotate(f"LMI cheapest\nabove {crossing:,.0f}/s", (crossing, 0.96), xycoords=("data", "axes fraction"),
+        axes[0].annotate(f"{LMI_NAME} cheapest\nabove {crossing:,.0f}/s", (crossing, 0.96),
+                         xycoords=("data", "axes fraction"),
                          ha="left", va="top", fontsize=9, color="#333333", xytext=(4, 0), textcoords="offset points")
     value_axis(axes[0].yaxis, summary["monthly_usd"], money_tick)
     axes[0].set_ylabel("projected cost per 30-day month")
