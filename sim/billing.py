@@ -1,4 +1,5 @@
 """The bill: itemised, dated and sourced costs of a simulated window, or of usage given directly.
+How a bill is shown (text and HTML tables) is sim.bill_view's.
 
 Prices live in `sim.prices` (facts.md sections 1, 1a, 5, 10). Three platforms: Lambda (per request and
 GB-second), Cloud Run (per vCPU- and GiB-second and request) and Lambda Managed Instances (EC2
@@ -9,19 +10,16 @@ scaled linearly to the month.
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from . import _check
+from . import _check, bill_view
+from .bill_view import READ_UNDATED, date_range  # noqa: F401  (date_range: also sim.billing's)
 from .prices import (CLOUDRUN_FREE, EC2_HOURLY, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, LMI,
                      MONTH_S, NOT_SHOWN, OLDER_COPY, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
-
-#: How a bill dates a price whose page showed no date: the date it was read.
-READ_UNDATED = "read; page undated"
 
 ARCHITECTURES = ("x86_64", "arm64")
 ROUNDINGS_MS = (1, 100)       # Lambda: 1 ms since 2020-12-01, 100 ms before (facts.md s.1, TV-3)
@@ -47,17 +45,6 @@ def billed_duration_ms(duration_ms, rounding_ms: int = 1) -> np.ndarray:
     """Lambda billed duration per invocation: rounded up to 1 ms, or 100 ms under the pre-December-2020 rule."""
     _check.choice("rounding_ms", rounding_ms, ROUNDINGS_MS)
     return ceil_to(duration_ms, rounding_ms)
-
-
-def date_range(as_of) -> str:
-    """ISO dates (the first 10 characters of each entry that starts with a year) as "first to last", or the one date;
-    where the last is the date undated pages were read (see _as_of), it says so."""
-    entries = [str(d) for d in as_of if str(d)[:4].isdigit()]
-    dates = sorted({d[:10] for d in entries})
-    text = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-    if any(d[:10] == dates[-1] and READ_UNDATED in d for d in entries):
-        text += " (last: read date)"
-    return text
 
 
 class Bill:
@@ -94,99 +81,22 @@ class Bill:
 
     @property
     def window_label(self) -> str:
-        if self._usage_label:
-            return self._usage_label
-        start, end = self.window_s
-        return f"simulated window {start:,.1f}-{end:,.1f} s ({self.window_length_s / 3600:,.2f} h)"
+        return bill_view.window_label(self)
 
     @property
     def projection_note(self) -> str:
         """How the monthly figure was made, and which monthly allowances (free tier, volume tiers) it includes."""
-        applied = [name for name, on in (("free tier", self.free_tier), ("volume tiers", self.volume_tiers)) if on]
-        monthly = " and ".join(applied)
-        verb = "is" if applied == ["free tier"] else "are"
-        scale = MONTH_S / self.window_length_s
-        if abs(scale - 1) < 1e-12:
-            text = "The usage covers one 30-day month (2,592,000 s), so the monthly figure is the total"
-            text += f"; {monthly} {verb} applied to it." if monthly else "."
-        else:
-            text = (f"Projected to a 30-day month by scaling the simulated window of {self.window_length_s:,.1f} s "
-                    f"linearly (x{scale:,.6g}): ${self.monthly_usd:,.2f}.")
-            if monthly:
-                text += (f" {monthly.capitalize()} (monthly) applied after scaling; the lines show this window's "
-                         "pro-rata share of them.")
-        if self.free_tier is False:
-            text += " No free tier applied (free_tier=True applies it)."
-        return text
-
-    def _cells(self) -> list[list[str]]:
-        return [[r.item, _fmt_qty(r.quantity), r.unit, _fmt_price(r.unit_price_usd), _fmt_usd(r.amount_usd),
-                 r.as_of, r.flag, r.source] for r in self.lines.itertuples(index=False)]
-
-    _HEAD = ["item", "quantity", "unit", "unit price (USD)", "amount (USD)", "as of", "flag", "source"]
-    _RIGHT = {1, 3, 4}
+        return bill_view.projection_note(self)
 
     def to_text(self) -> str:
         """A plain-text table (no optional dependencies)."""
-        rows = [self._HEAD] + self._cells()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(self._HEAD))]
-        fmt = lambda row: "  ".join(c.rjust(w) if i in self._RIGHT else c.ljust(w)
-                                    for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-        out = [self.title, self.window_label, fmt(rows[0]), "  ".join("-" * w for w in widths)]
-        out += [fmt(row) for row in rows[1:]]
-        out += [f"total for the window: {_fmt_total(self.total_usd)}",
-                f"projected 30-day month: {_fmt_total(self.monthly_usd)}", self.projection_note]
-        out += [f"- {note}" for note in self.notes]
-        return "\n".join(out)
+        return bill_view.to_text(self)
 
     def __repr__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        e = html.escape
-        head = "".join(f"<th>{e(h)}</th>" for h in self._HEAD)
-        body = []
-        for cells in self._cells():
-            tds = []
-            for i, c in enumerate(cells):
-                if i == 7:
-                    c = f'<a href="{e(c)}">{e(c)}</a>' if c.startswith("http") else e(c)
-                elif i == 6 and "UNVERIFIED" in c:
-                    c = f"<strong>{e(c)}</strong>"
-                else:
-                    c = e(c)
-                tds.append(f'<td style="text-align:right">{c}</td>' if i in self._RIGHT else f"<td>{c}</td>")
-            body.append("<tr>" + "".join(tds) + "</tr>")
-        foot = (f'<tr><td colspan="4"><strong>total for the window</strong></td>'
-                f'<td style="text-align:right"><strong>{e(_fmt_total(self.total_usd))}</strong></td>'
-                f'<td colspan="3"></td></tr>'
-                f'<tr><td colspan="4">projected 30-day month</td>'
-                f'<td style="text-align:right">{e(_fmt_total(self.monthly_usd))}</td><td colspan="3"></td></tr>')
-        notes = "".join(f"<li>{e(n)}</li>" for n in self.notes)
-        return (f'<div class="sim-bill"><p><strong>{e(self.title)}</strong><br>{e(self.window_label)}</p>'
-                f'<table class="sim-bill-lines"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-                f"<tfoot>{foot}</tfoot></table><p>{e(self.projection_note)}</p>"
-                + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
-
-
-def _fmt_qty(q: float) -> str:
-    if q == round(q) and abs(q) < 1e15:
-        return f"{q:,.0f}"
-    return f"{q:,.3f}".rstrip("0").rstrip(".") if abs(q) >= 1 else f"{q:.6g}"
-
-
-def _fmt_price(p: float) -> str:
-    return f"{p:.10f}".rstrip("0").rstrip(".")
-
-
-def _fmt_usd(a: float) -> str:
-    if a == 0 or abs(a) >= 0.01:
-        return f"{a:,.4f}"
-    return f"{a:.8f}".rstrip("0")
-
-
-def _fmt_total(a: float) -> str:
-    return f"${a:,.2f}" if abs(a) >= 1 else f"${a:.6f}"
+        return bill_view.to_html(self)
 
 
 # ---------------------------------------------------------------- lines

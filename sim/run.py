@@ -38,6 +38,15 @@ def run_draws(config, draws: Draws, mode: str, duration_s: float, rng: dict) -> 
     return model.run()
 
 
+def check_configs(configs) -> None:
+    """Configs run side by side: at least one, with distinct names (a Comparison's keys)."""
+    if not configs:
+        raise ValueError("configs=() is not allowed; expected at least one platform config")
+    names = [getattr(c, "name", None) for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+
+
 class Comparison(dict):
     """Results of one workload on several platforms, keyed by config name, with common random numbers."""
 
@@ -50,9 +59,5 @@ def compare(workload: Workload, *configs, seed: int = 0) -> Comparison:
     """Run the same arrivals and work on each config (their names must differ), e.g. Lambda, Cloud Run and
     Lambda Managed Instances side by side: `compare(w, LambdaConfig(), CloudRunConfig(),
     LambdaManagedInstancesConfig()).table()`."""
-    if not configs:
-        raise ValueError("configs=() is not allowed; expected at least one platform config")
-    names = [getattr(c, "name", None) for c in configs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    check_configs(configs)
     return Comparison((c.name, simulate(workload, c, seed=seed)) for c in configs)

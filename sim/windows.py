@@ -40,7 +40,7 @@ from .cpus import default_workers
 from .arrivals import ArrivalProcess, Poisson, Replay
 from .distributions import Distribution, Fixed, Recorded
 from .randomness import PURPOSES
-from .run import Comparison, run_draws
+from .run import Comparison, check_configs, run_draws
 from .sweep import _progress, progress_display
 from .workload import Draws, Workload, check_fields
 
@@ -215,11 +215,7 @@ def local_workers(max_workers: int | None = None) -> int:
 
 def _check_run(configs, seed, window_s, warmup_s, step_s, executor) -> float:
     """Check what every windowed run takes; returns the warm-up (default warmup_for(configs))."""
-    if not configs:
-        raise ValueError("configs=() is not allowed; expected at least one platform config")
-    names = [getattr(c, "name", None) for c in configs]
-    if len(set(names)) != len(names):
-        raise ValueError(f"configs have names {names}; expected distinct names (set name=... on each)")
+    check_configs(configs)
     for c in configs:
         _check.choice("config.platform", getattr(c, "platform", None), ("lambda", "cloudrun", "lmi"))
     _check.number("seed", seed, low=0, integer=True)

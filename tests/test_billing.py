@@ -517,3 +517,16 @@ def test_a_given_duration_rate_replaces_the_volume_tiers_and_the_bill_says_only_
 def test_arm_provisioned_concurrency_charge_is_flagged_as_a_derivation_beyond_the_facts():
     assert prices.LAMBDA["pc_arm64"].flag == "derived/UNVERIFIED"       # facts.md: the 20% cut for PC duration only
     assert prices.LAMBDA["pc_duration_arm64"].flag == "derived"
+
+
+def test_html_bill_links_the_fact_sheet_sections_its_flags_cite():
+    """The flag column's "facts.md s.N" is a link to that section of the fact sheet page in HTML; the text bill keeps
+    the plain citation."""
+    from sim import LambdaManagedInstancesConfig, Poisson, Workload, simulate
+    from sim.display import facts_anchors
+    b = bill(simulate(Workload(Poisson(rate_per_s=2.0), duration_s=100.0), LambdaManagedInstancesConfig(), seed=1))
+    flag = line(b, "EC2 on-demand: minimum fleet").flag
+    assert flag.startswith("UNVERIFIED") and flag.endswith("facts.md s.10)")
+    assert flag in repr(b)
+    assert (f'<strong>UNVERIFIED (3-instance minimum not in AWS docs, <a href="facts.html">facts.md</a> '
+            f'<a href="facts.html#{facts_anchors()["10"]}">s.10</a>)</strong>') in b._repr_html_()
