@@ -23,7 +23,7 @@ import pandas as pd
 from . import _check
 from .billing import ROUNDINGS_MS, USAGE_BILLS, alive_in, cloudrun_usage, lambda_usage, lmi_usage
 from .ledger import OK, THROTTLED, TIMED_OUT, Ledger
-from .result import _count_active, _peak_overlap
+from .intervals import open_at, peak_open
 
 #: Ratio of a latency bucket's upper to its lower edge; its midpoint is within sqrt(GAMMA) - 1 of any value in it.
 GAMMA = 1.02
@@ -155,15 +155,15 @@ class Aggregate:
         alive = alive_in(created_s, retired_s, run, (lo, core_end) if core_s is not None else None)
         ends = np.where(np.isnan(retired_s), run[1], retired_s)
         if core_s is None:
-            peak = _peak_overlap(created_s, ends)
+            peak = peak_open(created_s, ends)
         else:
             inside = (created_s < core_end) & (ends > lo)
-            peak = _peak_overlap(np.maximum(created_s[inside], lo), np.minimum(ends[inside], core_end))
+            peak = peak_open(np.maximum(created_s[inside], lo), np.minimum(ends[inside], core_end))
         top = min(hi + offset_s, run[1] + offset_s + step_s / 2)
         k = np.arange(math.ceil((lo + offset_s) / step_s - 1e-9), math.ceil(top / step_s - 1e-9))
         k = k[k * step_s < top]
         t = k * step_s
-        alive_at = _count_active(created_s, np.where(np.isnan(retired_s), np.inf, retired_s), t - offset_s)
+        alive_at = open_at(created_s, np.where(np.isnan(retired_s), np.inf, retired_s), t - offset_s)
         start_abs = lo + offset_s
         end_abs = (hi if hi < math.inf else run[1]) + offset_s
         agg = cls(config, (start_abs, end_abs), requests=int(last - first), ok=int(ok_c.sum()),
