@@ -4,6 +4,10 @@ One colour per platform everywhere (Okabe–Ito, colour-blind safe), a line styl
 so figures survive greyscale, and an opaque white background so they stay readable on a dark page.
 Every helper takes `ax=` (draw into an existing Axes) and returns the Figure.
 
+Figures are drawn at the size the book's page shows them (`to_page`): PAGE_WIDTH_PX wide, every text
+at least MIN_TEXT_PX high on the page, and each PNG records its smallest text in image pixels
+(its PNG_TEXT_KEY text chunk), so the browser test can check it at the size the page shows.
+
 For the labs' panels, which redraw on every move of a slider: `plain_figure` lays Axes out with fixed
 margins (constrained layout measures every label again at each draw), `FigureReuse` hands a redraw the
 figure of the previous one to update, and `page_png` renders a figure at the width the book's page shows.
@@ -13,12 +17,15 @@ from __future__ import annotations
 import contextvars
 import functools
 import io
+import math
 from collections.abc import Callable, Iterable, Mapping
 
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
@@ -71,9 +78,74 @@ def platform_colour(platform: str) -> str:
 #: the book's two-panel figures, fixed once instead of measured at every draw.
 PLAIN_MARGINS = {"left": 0.08, "right": 0.98, "bottom": 0.2, "top": 0.88, "wspace": 0.3}
 
-#: The widest a figure is shown on the book's pages, in CSS pixels: the article column of the theme's widest
-#: page (88rem) without its left sidebar (25%) and right sidebar (17rem), less the output's margins.
-PAGE_WIDTH_PX = 760
+#: The width the book's pages show a figure at, in CSS pixels: measured in the built book in Chromium at a
+#: 1280 px window (the article column's images; tests/test_browser.py checks it), which is also the widest
+#: the theme shows them (wider windows widen the margins, not the column).
+PAGE_WIDTH_PX = 672
+#: The smallest text a figure may show on the page, in CSS pixels.
+MIN_TEXT_PX = 10.0
+#: The PNG text chunk in which each figure records its smallest text, in pixels of the image.
+PNG_TEXT_KEY = "smallest text px"
+
+
+def smallest_text_px(figure: Figure) -> float:
+    """The smallest visible non-empty text of `figure`, in pixels of the image at its current dpi."""
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=math.inf) * figure.dpi / 72.0
+
+
+def raise_small_text(figure: Figure, dpi: float) -> None:
+    """Raise every text of `figure` smaller than MIN_TEXT_PX on the page, printed at `dpi`, to that size.
+
+    The page shows the image at its own width up to PAGE_WIDTH_PX, and narrower beyond it; a point is
+    then min(dpi, PAGE_WIDTH_PX / width in inches) / 72 pixels on the page."""
+    shown_px_per_inch = min(dpi, PAGE_WIDTH_PX / figure.get_size_inches()[0])
+    floor_pt = MIN_TEXT_PX * 72.0 / shown_px_per_inch
+    for text in figure.findobj(Text):
+        if text.get_fontsize() < floor_pt:
+            text.set_fontsize(floor_pt)
+
+
+class PageCanvas(FigureCanvasAgg):
+    """The Agg canvas of the book's figures: printing one raises its small text (raise_small_text) and
+    writes its smallest text size into the PNG (PNG_TEXT_KEY), however it is printed: a notebook's
+    inline figure, a glued one or a panel's page_png."""
+
+    def __init__(self, figure: Figure):
+        super().__init__(figure)
+        self._png_metadata: dict | None = None
+        self.mpl_connect("draw_event", self._record_text_size)
+
+    def print_figure(self, filename, dpi=None, *args, **kwargs):
+        if dpi is None or dpi == "figure":
+            dpi = matplotlib.rcParams["savefig.dpi"] if dpi is None else dpi
+            dpi = self.figure.dpi if dpi == "figure" else dpi
+        raise_small_text(self.figure, dpi)
+        return super().print_figure(filename, dpi, *args, **kwargs)
+
+    def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_other_renderers_options):
+        self._png_metadata = dict(metadata or {})     # filled in once the figure is drawn, before it is written
+        try:
+            return super().print_png(filename_or_obj, metadata=self._png_metadata, pil_kwargs=pil_kwargs)
+        finally:
+            self._png_metadata = None
+
+    def _record_text_size(self, event) -> None:
+        if self._png_metadata is not None and event.canvas is self:
+            self._png_metadata[PNG_TEXT_KEY] = f"{smallest_text_px(self.figure):.2f}"
+
+
+#: The margin a notebook adds on each side of an inline figure (its tight bounding box's pad_inches).
+INLINE_PAD_IN = 0.1
+
+
+def to_page(figure: Figure) -> Figure:
+    """`figure` at the dpi that makes it PAGE_WIDTH_PX wide with a notebook's margins (INLINE_PAD_IN),
+    printed on a PageCanvas (idempotent)."""
+    figure.set_dpi(PAGE_WIDTH_PX / (figure.get_size_inches()[0] + 2 * INLINE_PAD_IN))
+    if not isinstance(figure.canvas, PageCanvas):
+        PageCanvas(figure)
+    return figure
 
 
 def new_figure(ax=None, *, ncols: int = 1, figsize: tuple[float, float] | None = None):
@@ -102,15 +174,15 @@ def _subplots(ncols: int, figsize: tuple[float, float], layout: str | None):
     plt.close(fig)
     if layout is None:
         fig.subplots_adjust(**PLAIN_MARGINS)
-    return fig, ax
+    return to_page(fig), ax
 
 
 def page_png(figure: Figure) -> bytes:
-    """The figure as a PNG no wider than the page shows it (PAGE_WIDTH_PX), on the figure's own canvas
-    (no tight bounding box, which draws the figure twice)."""
-    width_in = figure.get_size_inches()[0]
+    """The figure as a PNG as wide as the page shows it (PAGE_WIDTH_PX), on a PageCanvas (no tight
+    bounding box, which draws the figure twice, and so no margin around it)."""
+    to_page(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=min(figure.dpi, PAGE_WIDTH_PX / width_in))
+    figure.savefig(buffer, format="png", dpi=PAGE_WIDTH_PX / figure.get_size_inches()[0])
     return buffer.getvalue()
 
 
@@ -186,11 +258,13 @@ def _empty(ax) -> None:
 
 
 def styled(draw):
-    """Run a plotting helper under the book's rcParams, so lines and text match whichever Axes it draws on."""
+    """Run a plotting helper under the book's rcParams, so lines and text match whichever Axes it draws on;
+    the Figure it returns is drawn at the size the page shows it (to_page)."""
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
         with matplotlib.rc_context(STYLE):
-            return draw(*args, **kwargs)
+            drawn = draw(*args, **kwargs)
+        return to_page(drawn) if isinstance(drawn, Figure) else drawn
     return wrapper
 
 
@@ -294,3 +368,77 @@ def plot_overview(results) -> Figure:
     plot_instances(results, ax=left, title="Capacity over time")
     plot_latency_cdf(results, ax=right, title="Latency of served requests")
     return fig
+
+
+# ---------------------------------------------------------------- honest value axes
+#: The gid of the mark that says a value axis does not start at zero (mark_axis_break).
+AXIS_BREAK_GID = "axis-break-{axis}"
+_NUMBER_DECORATION = str.maketrans("", "", "$,%×x ")
+
+
+def from_zero(ax, axis: str = "y") -> None:
+    """Start a linear value axis at zero (or end it there, for negative values), keeping its other end."""
+    _check_axis(axis)
+    low, high = (ax.get_ylim if axis == "y" else ax.get_xlim)()
+    setter = ax.set_ylim if axis == "y" else ax.set_xlim
+    if low > 0:
+        setter(0, high)
+    elif high < 0:
+        setter(low, 0)
+
+
+def mark_axis_break(ax, axis: str = "y") -> None:
+    """Mark that a value axis does not start at zero: two short slanted strokes across its start, as a
+    printed figure breaks an axis (for a range that zero would flatten, e.g. 205-211 ms)."""
+    _check_axis(axis)
+    size, gap = 0.018, 0.012
+    for offset in (-gap, gap):
+        if axis == "y":
+            xs, ys = (-size, size), (0.03 + offset - size / 2, 0.03 + offset + size / 2)
+        else:
+            xs, ys = (0.03 + offset - size / 2, 0.03 + offset + size / 2), (-size, size)
+        ax.plot(xs, ys, transform=ax.transAxes, color="#333333", linewidth=1.2, clip_on=False,
+                gid=AXIS_BREAK_GID.format(axis=axis))
+
+
+def value_axis_problems(figure: Figure) -> list[str]:
+    """Each value axis of `figure` that hides where zero is: linear, not reaching zero, with no break mark.
+
+    A value axis is an Axes' y axis, or its x axis when its y axis holds categories (horizontal bars);
+    an axis whose tick labels are not numbers holds categories, and Axes showing an image (a heatmap)
+    or a colour bar have none. Log axes cannot show zero and are not counted. Draws the figure once."""
+    figure.canvas.draw()
+    problems = []
+    for number, ax in enumerate(figure.axes):
+        if ax.images or hasattr(ax, "_colorbar") or not (ax.lines or ax.patches or ax.collections):
+            continue
+        categorical = {name: _holds_categories(getattr(ax, f"{name}axis")) for name in ("x", "y")}
+        value_axes = ["x"] if categorical["y"] else ["y"]
+        for name in value_axes:
+            axis = getattr(ax, f"{name}axis")
+            if axis.get_scale() != "linear":
+                continue
+            low, high = sorted(axis.get_view_interval())
+            marked = any(line.get_gid() == AXIS_BREAK_GID.format(axis=name) for line in ax.lines)
+            if not low <= 0 <= high and not marked:
+                title = ax.get_title() or f"Axes {number}"
+                problems.append(f"{title!r}: {name} axis {low:g} to {high:g} ({axis.get_label_text()!r}) "
+                                "does not reach zero and has no break mark")
+    return problems
+
+
+def _holds_categories(axis) -> bool:
+    labels = [t.get_text().translate(_NUMBER_DECORATION).replace("\u2212", "-") for t in axis.get_ticklabels()]
+    labels = [label for label in labels if label]
+    if not labels:
+        return False
+    try:
+        [float(label) for label in labels]
+    except ValueError:
+        return True
+    return False
+
+
+def _check_axis(axis: str) -> None:
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis={axis!r} is not allowed; expected 'x' or 'y'")

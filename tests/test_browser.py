@@ -527,3 +527,142 @@ def test_worked_solutions_stay_folded_until_opened(visit, page: Page):
         assert not any(parts.nth(j).is_visible() for j in range(parts.count())), f"{page.html}: solution {k} is not folded"
         cell.locator("summary").first.click()
         assert cell.locator(".cell_input").first.is_visible(), f"{page.html}: solution {k} does not open"
+
+
+# ---------------------------------------------------------------- figures, widgets in dark mode and at phone width
+READ_FIGURES = """async () => {
+    const imgs = [...document.querySelectorAll('.bd-article img')];
+    for (const img of imgs) { img.loading = "eager"; img.scrollIntoView(); }
+    await Promise.all(imgs.map(img => img.complete ? null
+        : new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+    return imgs.filter(img => img.offsetParent !== null).map(img => ({
+        src: img.getAttribute("src"), shown: img.getBoundingClientRect().width, natural: img.naturalWidth}));
+}"""
+
+
+def _png_bytes(book_html: Path, page: Page, src: str) -> bytes:
+    import base64
+    if src.startswith("data:image/png;base64,"):
+        return base64.b64decode(src.split(",", 1)[1])
+    return (book_html / page.html).parent.joinpath(src.split("?")[0]).resolve().read_bytes()
+
+
+FIGURE_PAGES = [p for p in PAGES if p.source.suffix == ".ipynb" and "image/png" in p.source.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("page", FIGURE_PAGES, ids=str)
+def test_every_figure_shows_its_text_at_least_10_px_at_1280_px_and_is_not_enlarged(visit, book_html, page: Page):
+    """Each PNG records the smallest text it was drawn with, in its own pixels (sim.plotting.PNG_TEXT_KEY);
+    shown at clientWidth of its naturalWidth pixels, that text must be at least MIN_TEXT_PX high."""
+    import io
+
+    from PIL import Image
+
+    from sim.plotting import MIN_TEXT_PX, PNG_TEXT_KEY
+    visit.page.set_viewport_size({"width": 1280, "height": 900})
+    visit.open(page.html)
+    figures = visit.page.evaluate(READ_FIGURES)
+    assert figures, f"{page.html}: no figure shown"
+    problems = []
+    for figure in figures:
+        image = Image.open(io.BytesIO(_png_bytes(book_html, page, figure["src"])))
+        label = figure["src"][:60]
+        if PNG_TEXT_KEY not in image.text:
+            problems.append(f"{label}: the PNG does not record its smallest text (drawn outside sim.plotting?)")
+            continue
+        shown_px = float(image.text[PNG_TEXT_KEY]) * figure["shown"] / figure["natural"]
+        if shown_px < MIN_TEXT_PX - 0.01:
+            problems.append(f"{label}: smallest text {shown_px:.1f} px at {figure['shown']:.0f} of {figure['natural']} px")
+        if figure["shown"] > figure["natural"] + 0.5:
+            problems.append(f"{label}: shown {figure['shown']:.0f} px wide, enlarged from {figure['natural']} px")
+    assert not problems, f"{page.html}: " + "; ".join(problems)
+
+
+WIDGET_PAGES = [p for p in PAGES if p.widget_views]
+READ_CONTRAST = """() => {
+    const parse = (s) => { const m = s.match(/[\\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
+    const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat([1]);
+    const background = (el) => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+            const c = parse(getComputedStyle(e).backgroundColor);
+            if (c[3] > 0) layers.push(c);
+            if (c[3] >= 1) break;
+        }
+        return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255, 1]);
+    };
+    const luminance = (c) => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const texts = [...document.querySelectorAll(
+        '.widget-subarea .widget-label, .widget-subarea .widget-readout, .widget-subarea select, ' +
+        '.widget-subarea .widget-checkbox label, .widget-subarea .widget-output th, .widget-subarea .widget-output td')]
+        .filter(el => el.offsetParent !== null && el.textContent.trim());
+    const contrast = (x, y) => { const [a, b] = [luminance(x), luminance(y)].sort((p, q) => q - p);
+        return (a + 0.05) / (b + 0.05); };
+    const page = background(document.querySelector('.bd-article'));
+    return {
+        texts: texts.map(el => {
+            const bg = background(el), fg = over(parse(getComputedStyle(el).color), bg);
+            return {text: el.textContent.trim().slice(0, 40), ratio: contrast(fg, bg)};
+        }),
+        boxes: [...document.querySelectorAll('.widget-subarea')].filter(el => el.offsetParent !== null)
+            .map(el => contrast(background(el), page)),
+    };
+}"""
+
+
+def _themed_page(browser, theme: str, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}'); localStorage.setItem('mode', '{theme}');")
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("page", WIDGET_PAGES, ids=str)
+def test_widgets_are_readable_in_dark_mode(browser, book_url, page: Page):
+    """On the dark theme a widget's box takes the page's dark colours (not a light box: at most 1.5:1 against
+    the page), and its labels, values and tables keep a WCAG contrast of at least 4.5:1."""
+    context, tab = _themed_page(browser, "dark", 1280)
+    tab.goto(f"{book_url}/{page.html}", wait_until="load")
+    tab.wait_for_selector(".widget-subarea > *", timeout=20_000)
+    assert tab.evaluate("document.documentElement.dataset.theme") == "dark"
+    read = tab.evaluate(READ_CONTRAST)
+    context.close()
+    texts, boxes = read["texts"], read["boxes"]
+    assert texts and boxes, f"{page.html}: no widget text found"
+    light = [round(ratio, 2) for ratio in boxes if ratio > 1.5]
+    assert not light, f"{page.html}: widget boxes stand out from the dark page by {light} (a light box)"
+    low = [(t["text"], round(t["ratio"], 2)) for t in texts if t["ratio"] < 4.5]
+    assert not low, f"{page.html}: widget text below 4.5:1 contrast in dark mode: {low[:8]}"
+
+
+SLIDER_PAGES = [p for p in PAGES if p.slider_models]
+READ_READOUTS = """() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('.widget-subarea .widget-readout')].filter(el => el.offsetParent !== null)
+        .map(el => {
+            const box = el.getBoundingClientRect();
+            let clipped = null;
+            for (let e = el.parentElement; e && !e.classList.contains('bd-article'); e = e.parentElement) {
+                const style = getComputedStyle(e), outer = e.getBoundingClientRect();
+                if (style.overflowX !== 'visible' && (box.left < outer.left - 0.5 || box.right > outer.right + 0.5)) {
+                    clipped = e.className; break;
+                }
+            }
+            return {text: el.textContent.trim(), left: box.left, right: box.right, width,
+                    scroll: el.scrollWidth, client: el.clientWidth, clipped};
+        });
+}"""
+
+
+@pytest.mark.parametrize("page", SLIDER_PAGES, ids=str)
+def test_slider_values_are_visible_at_400_px(browser, book_url, page: Page):
+    """At phone width every slider's readout lies inside the window, whole, and no box around it cuts it off."""
+    context, tab = _themed_page(browser, "light", 400)
+    tab.goto(f"{book_url}/{page.html}", wait_until="load")
+    tab.wait_for_selector(".widget-subarea .widget-readout", timeout=20_000)
+    readouts = tab.evaluate(READ_READOUTS)
+    context.close()
+    assert readouts, f"{page.html}: no slider readout shown"
+    bad = [r for r in readouts if not r["text"] or r["left"] < 0 or r["right"] > r["width"] + 0.5
+           or r["scroll"] > r["client"] or r["clipped"]]
+    assert not bad, f"{page.html}: slider values cut off at 400 px: {bad[:5]}"
