@@ -6,13 +6,23 @@ numeric column with as many rows, fed the same way: the text as UTF-8 bytes). No
 
 Times are the best of `repeats` runs (time.perf_counter); peak memory is measured in a separate run under
 tracemalloc (numpy and pandas report their buffers to it), divided by the rows.
+
+Files that do not fit in memory (`--stream`): writes a month of timestamps (ISO 8601, 10 million lines) and an access
+log in completion order (Combined + %D, 2 million lines) to /tmp, and prints the peak resident set of a fresh process
+reading each whole (sim.traffic.read), streaming it (sim.traffic.read_chunks), and streaming it into
+sim.windows.compare_chunks (Lambda, serial, windows of a day); the ratios against the whole read; and the rows per
+second of the chunked reader against the whole reader, run one after the other in this process.
+
+    .venv/bin/python benchmarks/parse_bench.py --stream [--stream-rows 10000000] [--access-rows 2000000]
 """
 from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,11 +75,120 @@ def peak_bytes(name: str, text: str) -> int:
     return peak
 
 
+#: The streamed files span a month.
+MONTH_S = 30 * 86_400.0
+STREAM_FOLDER = Path("/tmp")
+
+
+def write_lines(path: Path, lines_of, rows: int, block: int = 1_000_000) -> Path:
+    """Write `rows` lines, `block` at a time: lines_of(start, stop) gives those lines as a pandas Series."""
+    with open(path, "w") as f:
+        for start in range(0, rows, block):
+            f.write("\n".join(lines_of(start, min(rows, start + block))) + "\n")
+    return path
+
+
+def month_timestamps(rows: int, seed: int = 0) -> Path:
+    """`rows` sorted ISO 8601 UTC timestamps (milliseconds) over a month, with a CloudWatch-style header."""
+    t = np.sort(np.random.default_rng(seed).uniform(0, MONTH_S, rows))
+    origin = np.datetime64(START.tz_localize(None), "ms")
+    stamps = lambda a, b: pd.Series(np.datetime_as_string(origin + np.round(t[a:b] * 1e3).astype("timedelta64[ms]"),
+                                                          unit="ms")) + "Z"
+    path = STREAM_FOLDER / f"parse_bench_timestamps_{rows}.csv"
+    path.write_text("@timestamp\n")
+    with open(path, "a") as f:
+        for a in range(0, rows, 1_000_000):
+            f.write("\n".join(stamps(a, min(rows, a + 1_000_000))) + "\n")
+    return path
+
+
+def month_access_log(rows: int, seed: int = 0) -> Path:
+    """An Apache Combined log with %D of `rows` requests over a month, in completion order (as Apache writes it)."""
+    rng = np.random.default_rng(seed)
+    arrival = np.sort(rng.uniform(0, MONTH_S, rows))
+    micros = rng.integers(1_000, 2_000_000, rows)
+    order = np.argsort(arrival + micros / 1e6, kind="stable")
+    arrival, micros = arrival[order], micros[order]
+    second = np.floor(arrival).astype(np.int64)
+    unique, where = np.unique(second, return_inverse=True)
+    clf = pd.Series((START + pd.to_timedelta(unique, unit="s")).strftime("%d/%b/%Y:%H:%M:%S +0000"))
+    hosts = pd.Series(rng.integers(1, 255, rows)).astype(str)
+    lines = lambda a, b: ("203.0.113." + hosts.iloc[a:b].reset_index(drop=True) + " - - [" +
+                          clf.iloc[where[a:b]].reset_index(drop=True) + '] "GET /orders/1 HTTP/1.1" 200 512 "-" '
+                          '"Mozilla/5.0 (X11; Linux x86_64)" ' + pd.Series(micros[a:b]).astype(str))
+    return write_lines(STREAM_FOLDER / f"parse_bench_access_{rows}.log", lines, rows)
+
+
+def _measured(case: str, path: str, queue) -> None:
+    """In a fresh process: run one case, report its seconds, requests and peak resident set (bytes)."""
+    from sim import LambdaConfig
+    from sim.windows import compare_chunks
+    start = time.perf_counter()
+    if case == "whole":
+        requests = len(traffic.read(path))
+    elif case == "chunks":
+        requests = sum(len(chunk) for chunk in traffic.read_chunks(path))
+    elif case == "chunks into compare_chunks":
+        requests = compare_chunks(traffic.read_chunks(path), LambdaConfig(), duration_s=MONTH_S + 86_400.0,
+                                  executor=None)["Lambda"].requests
+    else:
+        requests = 0
+    queue.put((time.perf_counter() - start, requests, peak_rss_bytes()))
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited from the parent across exec)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+
+def in_fresh_process(case: str, path: Path) -> tuple[float, int, int]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_measured, args=(case, str(path), queue))
+    process.start()
+    found = queue.get()
+    process.join()
+    return found
+
+
+def stream_main(stream_rows: int, access_rows: int) -> pd.DataFrame:
+    files = {"timestamps (ISO 8601)": month_timestamps(stream_rows), "access log (completion order)":
+             month_access_log(access_rows)}
+    rows = []
+    for name, path in files.items():
+        lines = stream_rows if name.startswith("timestamps") else access_rows
+        for case in ("imports only", "whole", "chunks", "chunks into compare_chunks"):
+            seconds, requests, peak = in_fresh_process(case, path)
+            rows.append({"file": name, "case": case, "lines": lines, "requests": requests,
+                         "peak_rss_mib": peak / 2 ** 20, "seconds": seconds})
+        timed = {}
+        for case, reader in (("whole", lambda: len(traffic.read(path))),
+                             ("chunks", lambda: sum(len(c) for c in traffic.read_chunks(path)))):
+            start = time.perf_counter()
+            reader()
+            timed[case] = time.perf_counter() - start
+        print(f"{name}: whole reader {lines / timed['whole']:,.0f} rows/s, chunked reader "
+              f"{lines / timed['chunks']:,.0f} rows/s (chunked / whole: {timed['whole'] / timed['chunks']:.2f}x the "
+              "speed), in this process")
+    table = pd.DataFrame(rows).set_index(["file", "case"])
+    whole = table.xs("whole", level="case")["peak_rss_mib"]
+    table["rss_vs_whole"] = table["peak_rss_mib"] / whole.reindex(table.index.get_level_values("file")).to_numpy()
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
+        print(table.to_string())
+    return table
+
+
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--stream", action="store_true", help="peak memory of files read whole against streamed")
+    parser.add_argument("--stream-rows", type=int, default=10_000_000)
+    parser.add_argument("--access-rows", type=int, default=2_000_000)
     args = parser.parse_args(argv)
+    if args.stream:
+        return stream_main(args.stream_rows, args.access_rows)
     texts = inputs(args.rows)
     rows = []
     for name, text in texts.items():

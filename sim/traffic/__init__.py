@@ -4,6 +4,7 @@ request's own duration when the file has one, and how it was read), with a summa
 `read(source, format="auto")` detects the format where it can (`detect`) and reads it; counts per interval
 in a plain CSV must be named (format="counts"). Every reader uses pandas over whole columns; none loops
 over rows in Python. A malformed line is refused with its line number, the field and what was expected.
+`read_chunks(path)` streams a file too large for memory, chunk by chunk, through the same parsers (sim.traffic.chunks).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import access_log, alb, azure_functions, cloud_logging, counts, lambda_report, timestamps
+from .chunks import Chunk, read_chunks
 from .detect import detect, other_format_message
 from .source import check_max_rows, read_text
 from .summary import TrafficWarning, summary, summary_text, warn
@@ -71,5 +73,5 @@ def read(source, format: str = "auto", max_rows: int | None = None, **options) -
     return warn(reader(text, **options))
 
 
-__all__ = ["FORMATS", "Format", "Trace", "TrafficWarning", "detect", "make_trace", "other_format_message", "read",
-           "read_text", "summary", "summary_text"]
+__all__ = ["Chunk", "FORMATS", "Format", "Trace", "TrafficWarning", "detect", "make_trace", "other_format_message", "read",
+           "read_chunks", "read_text", "summary", "summary_text"]

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from .. import _check
-from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
+from .lines import blank_line_numbers, extract, kept_line_numbers, nonblank_lines, refuse_bad_values
 from .source import csv_chunks, line_count
 from .summary import plausibility
-from .trace import Trace, make_trace
+from .trace import Clock, Part, Trace, make_trace
 
 WHAT = "the Common or Combined Log Format"
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
@@ -46,12 +46,31 @@ def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", sp
     """Requests from an access log: arrival times and, when each line ends with a response time, durations.
     A clean log is read in one `pandas.read_csv` pass (space-separated, quoted fields); anything else line by line
     with one regular expression (vectorised), to name the first bad line and field or to skip it."""
+    state = {}
+    part = parse_part(text, state, duration_unit=duration_unit, on_bad_lines=on_bad_lines, spread=spread, seed=seed)
+    trace = make_trace("access_log", part.times, duration_ms=part.duration_ms, lines=line_count(text),
+                       skipped=part.skipped, notes=state["notes"], origin=state["clock"].ref)
+    trace.warnings.extend(plausibility(trace))
+    return trace
+
+
+#: Arrivals in an access log are out of file order: Apache writes a line when the request is done, with %t the
+#: time it was received; Nginx logs when the response is done and arrival = $time_local - $request_time.
+ORDER = ("access logs are written as requests complete, so an arrival falls behind the lines before it by up to "
+         "the longest request")
+
+
+def parse_part(text: str, state: dict, first_line: int = 1, duration_unit: str = "auto", on_bad_lines: str = "error",
+          spread: bool = True, seed: int = 0) -> Part:
+    """The requests of a stretch of an access log whose first line is `first_line`: arrival seconds since the
+    first request's %t (`state["clock"]`). The layout, the duration unit and the seeded spreading are fixed by
+    the first stretch with requests and kept in `state` for those that follow."""
     _check.choice("duration_unit", duration_unit, DURATION_UNITS)
     _check.number("seed", seed, low=0, integer=True)
     skipped = {}
     got = _read_fast(text) if on_bad_lines == "error" else None
     if got is None:
-        lines = nonblank_lines(text)
+        lines = nonblank_lines(text, first_line)
         found = extract(lines, PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
         when = pd.to_datetime(found["time"], format=TIME_FORMAT, utc=True, errors="coerce")
         refuse_bad_values(found["time"], when.notna().to_numpy(), "time (%t)",
@@ -60,12 +79,36 @@ def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", sp
         has_rt = bool(len(rt)) and rt.notna().all()
         decimal = has_rt and rt.str.contains(".", regex=False).any()
         rt = rt.astype(float).to_numpy() if has_rt else None
-        blank = blank_line_numbers(text, lines)
+        blank = blank_line_numbers(text, lines, first_line)
+        numbers = found.index.to_numpy()
     else:
         when, rt, decimal, blank = got
+        blank = [k + first_line - 1 for k in blank]
+        numbers = kept_line_numbers(first_line, line_count(text), blank)
+    if blank:
+        skipped["blank"] = blank
+    if len(when) == 0:
+        return Part(np.zeros(0), numbers, skipped=skipped)
+    if "clock" not in state:
+        _first_stretch(state, when, rt, decimal, duration_unit, spread, seed)
+    elif state["unit"] is not None and rt is None:
+        raise ValueError(f"line {int(numbers[0])}: no response time as the last field, which the lines before have "
+                         f"({WHAT}); pass duration_unit='none' to read no durations")
+    seconds = (when - state["clock"].ref).dt.total_seconds().to_numpy()
+    durations = None if state["unit"] is None else rt * {"us": 1e-3, "ms": 1.0, "s": 1e3}[state["unit"]]
+    if state["logged_at_end"]:
+        seconds = seconds - durations / 1000
+    if state["rng"] is not None:
+        seconds = seconds + state["rng"].uniform(0.0, 1.0, seconds.size)
+    return Part(seconds, numbers, duration_ms=durations, skipped=skipped)
+
+
+def _first_stretch(state: dict, when: pd.Series, rt, decimal: bool, duration_unit: str, spread: bool,
+                   seed: int) -> None:
+    """What the first requests decide: the time origin, the duration unit ("auto": by a decimal point) and the
+    spreading's generator; and the notes saying so."""
     notes = ["times of %t (whole seconds, one zone: UTC)"]
-    seconds = (when - when.min()).dt.total_seconds().to_numpy()
-    durations, logged_at_end = None, False
+    unit = None
     if duration_unit != "none" and rt is not None:
         unit = duration_unit
         if unit == "auto":
@@ -74,20 +117,13 @@ def read(text: str, duration_unit: str = "auto", on_bad_lines: str = "error", sp
                                                       "Apache %D (microseconds)") + "; pass duration_unit= otherwise")
         else:
             notes.append(f"the last field read as the response time in {unit}")
-        durations = rt * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-        logged_at_end = unit == "s" and duration_unit == "auto"
+    logged_at_end = unit == "s" and duration_unit == "auto"
     if logged_at_end:
-        seconds = seconds - durations / 1000
         notes.append("arrival = $time_local - $request_time (Nginx logs when the response is done)")
     if spread:
-        seconds = seconds + np.random.default_rng(seed).uniform(0.0, 1.0, seconds.size)
         notes.append(f"requests within a logged second spread uniformly over it (seed {seed})")
-    if blank:
-        skipped["blank"] = blank
-    trace = make_trace("access_log", seconds, duration_ms=durations, lines=line_count(text),
-                       skipped=skipped, notes=notes, origin=when.min())
-    trace.warnings.extend(plausibility(trace))
-    return trace
+    state.update(clock=Clock(datetimes=False, ref=when.iloc[0]), unit=unit, logged_at_end=logged_at_end,
+                 rng=np.random.default_rng(seed) if spread else None, notes=notes)
 
 
 #: Space-separated fields of each layout: host ident user [time zone] "request" status bytes ["referer" "agent"]

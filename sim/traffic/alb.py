@@ -18,7 +18,7 @@ import pandas as pd
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
 from .source import line_count
 from .summary import plausibility
-from .trace import Trace, make_trace
+from .trace import Clock, Part, Trace, make_trace
 
 WHAT = "an Application Load Balancer access log entry"
 _TOKEN = r'(?:"(?:[^"\\]|\\.)*"|\S+)'
@@ -47,22 +47,37 @@ PATTERN = re.compile(
 
 def read(text: str, on_bad_lines: str = "error") -> Trace:
     """Requests from ALB access log entries: arrivals at request_creation_time, durations target_processing_time."""
-    lines = nonblank_lines(text)
+    state = {}
+    part = parse_part(text, state, on_bad_lines=on_bad_lines)
+    notes = ["arrival = request_creation_time; duration = target_processing_time"]
+    not_sent = int((part.columns["target_s"] < 0).sum())
+    if not_sent:
+        notes.append(f"{not_sent:,} request(s) never sent to a target (-1): duration 0")
+    trace = make_trace("alb", part.times, duration_ms=part.duration_ms, columns={"status": part.columns["status"]},
+                       lines=line_count(text), skipped=part.skipped, notes=notes)
+    trace.warnings.extend(plausibility(trace))
+    return trace
+
+
+#: The load balancer writes an entry when the response is sent (`time`); the arrival, request_creation_time, falls
+#: behind the entries before it by up to the longest request.
+ORDER = ("ALB entries are written as responses are sent, so a request_creation_time falls behind the entries before "
+         "it by up to the longest request")
+
+
+def parse_part(text: str, state: dict, first_line: int = 1, on_bad_lines: str = "error") -> Part:
+    """The entries of a stretch of an ALB log whose first line is `first_line` (columns: status, target_s)."""
+    lines = nonblank_lines(text, first_line)
     skipped = {}
     found = extract(lines, PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
     created = pd.to_datetime(found["created"], format="%Y-%m-%dT%H:%M:%S.%fZ", utc=True, errors="coerce")
     refuse_bad_values(found["created"], created.notna().to_numpy(), "request_creation_time",
                       "a real ISO 8601 UTC time", WHAT)
     target_s = found["target_s"].astype(float).to_numpy()
-    not_sent = target_s < 0
-    notes = ["arrival = request_creation_time; duration = target_processing_time"]
-    if not_sent.any():
-        notes.append(f"{int(not_sent.sum()):,} request(s) never sent to a target (-1): duration 0")
-    blank = blank_line_numbers(text, lines)
+    blank = blank_line_numbers(text, lines, first_line)
     if blank:
         skipped["blank"] = blank
-    trace = make_trace("alb", pd.DatetimeIndex(created), duration_ms=np.where(not_sent, 0.0, target_s * 1000),
-                       columns={"status": found["status"].to_numpy()}, lines=line_count(text),
-                       skipped=skipped, notes=notes)
-    trace.warnings.extend(plausibility(trace))
-    return trace
+    state.setdefault("clock", Clock(datetimes=True, zone="UTC"))
+    return Part(pd.DatetimeIndex(created), found.index.to_numpy(),
+                duration_ms=np.where(target_s < 0, 0.0, target_s * 1000),
+                columns={"status": found["status"].to_numpy(), "target_s": target_s}, skipped=skipped)

@@ -21,7 +21,7 @@ import pandas as pd
 from .lines import blank_line_numbers, extract, nonblank_lines, refuse_bad_values
 from .source import line_count
 from .summary import plausibility
-from .trace import Trace, make_trace
+from .trace import Clock, Part, Trace, make_trace
 
 WHAT = "a Lambda REPORT line with its timestamp"
 _STAMP = r'"?(?P<stamp>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"?'
@@ -41,13 +41,32 @@ FIELDS = [("timestamp", r'"?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]
 def read(text: str, on_bad_lines: str = "error") -> Trace:
     """Invocations from REPORT lines: arrivals, durations, and per request billed_ms, memory_mb, max_memory_mb and
     init_ms (NaN on a warm start)."""
-    lines = nonblank_lines(text)
-    blank = blank_line_numbers(text, lines)
+    part = parse_part(text, {}, on_bad_lines=on_bad_lines)
+    trace = make_trace("lambda_report", part.times, duration_ms=part.duration_ms, columns=part.columns,
+                       lines=line_count(text), skipped=part.skipped, notes=NOTES)
+    trace.warnings.extend(plausibility(trace))
+    return trace
+
+
+NOTES = ["arrival = the REPORT line's timestamp - Duration - Init Duration",
+         "timestamps without a zone read as UTC (CloudWatch exports are in UTC)"]
+#: A REPORT line is written when its invocation ends, and several log streams (one per execution environment)
+#: are interleaved in an export: an arrival falls behind the lines before it by up to the longest invocation.
+ORDER = ("REPORT lines are written as invocations end, so an arrival falls behind the lines before it by up to the "
+         "longest invocation (Lambda's timeout)")
+
+
+def parse_part(text: str, state: dict, first_line: int = 1, on_bad_lines: str = "error") -> Part:
+    """The invocations of a stretch of REPORT lines whose first line is `first_line` (a Logs Insights header is
+    looked for on the file's first line only)."""
+    lines = nonblank_lines(text, first_line)
+    blank = blank_line_numbers(text, lines, first_line)
     is_report = lines.str.contains("REPORT RequestId:", regex=False).to_numpy()
     skipped = {}
-    if len(lines) and lines.iloc[0].replace('"', "").startswith("@timestamp,"):   # a Logs Insights CSV header
-        skipped["header"] = [int(lines.index[0])]
+    if "clock" not in state and len(lines) and lines.iloc[0].replace('"', "").startswith("@timestamp,"):
+        skipped["header"] = [int(lines.index[0])]     # a Logs Insights CSV header
         lines, is_report = lines.iloc[1:], is_report[1:]
+    state.setdefault("clock", Clock(datetimes=True, zone="UTC"))
     if (~is_report).any():
         skipped["not a REPORT line"] = [int(k) for k in lines.index[~is_report]]
     found = extract(lines[is_report], PATTERN, FIELDS, WHAT, on_bad_lines, skipped)
@@ -65,9 +84,5 @@ def read(text: str, on_bad_lines: str = "error") -> Trace:
     columns = {"billed_ms": found["billed_ms"].astype(float).to_numpy(),
                "memory_mb": found["memory_mb"].astype(int).to_numpy(),
                "max_memory_mb": found["max_memory_mb"].astype(int).to_numpy(), "init_ms": init}
-    trace = make_trace("lambda_report", pd.DatetimeIndex(arrival), duration_ms=duration, columns=columns,
-                       lines=line_count(text), skipped=skipped,
-                       notes=["arrival = the REPORT line's timestamp - Duration - Init Duration",
-                              "timestamps without a zone read as UTC (CloudWatch exports are in UTC)"])
-    trace.warnings.extend(plausibility(trace))
-    return trace
+    return Part(pd.DatetimeIndex(arrival), found.index.to_numpy(), duration_ms=duration, columns=columns,
+                skipped=skipped)

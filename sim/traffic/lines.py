@@ -12,21 +12,27 @@ from .. import _check
 ON_BAD_LINES = ("error", "skip")
 
 
-def nonblank_lines(text: str) -> pd.Series:
-    """The text's lines, blank ones dropped, indexed by line number (1-based)."""
+def nonblank_lines(text: str, first_line: int = 1) -> pd.Series:
+    """The text's lines, blank ones dropped, indexed by line number (the text's first line is `first_line`)."""
     lines = pd.Series(text.split("\n"), dtype=object)
-    lines.index = lines.index + 1
+    lines.index = lines.index + first_line
     if len(lines) and lines.iloc[-1] == "":
         lines = lines.iloc[:-1]
     lines = lines.str.rstrip("\r")
     return lines[lines.str.strip() != ""]
 
 
-def blank_line_numbers(text: str, kept: pd.Series) -> list[int]:
+def blank_line_numbers(text: str, kept: pd.Series, first_line: int = 1) -> list[int]:
     total = text.count("\n") + (not text.endswith("\n"))
     if len(kept) == total:
         return []
-    return np.setdiff1d(np.arange(1, total + 1), kept.index.to_numpy()).tolist()
+    return np.setdiff1d(np.arange(first_line, first_line + total), kept.index.to_numpy()).tolist()
+
+
+def kept_line_numbers(first_line: int, total: int, dropped: list[int]) -> np.ndarray:
+    """The numbers of `total` lines from `first_line` on, those in `dropped` (sorted) left out."""
+    numbers = np.arange(first_line, first_line + total)
+    return np.delete(numbers, np.asarray(dropped, dtype=np.int64) - first_line) if dropped else numbers
 
 
 def extract(lines: pd.Series, pattern: re.Pattern, fields: list[tuple[str, str, str]], what: str,

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .. import _check
+from .lines import kept_line_numbers
 from .source import csv_chunks, line_count
 from .summary import plausibility
-from .trace import Trace, make_trace
+from .trace import Clock, Part, Trace, make_trace
 
 #: How numeric cells are read.
 NUMERIC_UNITS = ("auto", "s", "ms", "epoch_s", "epoch_ms", "epoch_us", "epoch_ns")
@@ -104,6 +105,67 @@ def read(text: str, column: int | str = 0, unit: str = "auto", duration_column: 
     return trace
 
 
+#: A CSV of timestamps is taken to be written in time order (an export sorted by time, ascending).
+ORDER = "a CSV of timestamps is read in the order it is written, which must be time order"
+
+
+def parse_part(text: str, state: dict, first_line: int = 1, column: int | str = 0, unit: str = "auto",
+          duration_column: int | str | None = None, duration_unit: str = "ms") -> Part:
+    """The timestamps of a stretch of a CSV whose first line is `first_line`, by `read`'s rules: the first
+    stretch decides the columns (and skips a header), whether the cells are date-times or numbers, their zone and
+    unit ("auto": by the largest value so far; a later value that would change it is refused), kept in `state`."""
+    _check.choice("unit", unit, NUMERIC_UNITS)
+    _check.choice("duration_unit", duration_unit, ("ms", "s"))
+    blank = [k + first_line - 1 for k in blank_lines(text)]
+    numbers = kept_line_numbers(first_line, line_count(text), blank)
+    skipped = {"blank": blank} if blank else {}
+    if not numbers.size:
+        return Part(np.zeros(0), numbers, skipped=skipped)
+    if "clock" not in state:
+        is_dt, values, durations, header_line, header = _read_fast(text, column, duration_column) or \
+            _read_cells(text, column, duration_column)
+        index = lambda c: header.index(c) if isinstance(c, str) else c
+        state.update(col=index(column), dcol=index(duration_column), is_dt=is_dt)
+        if header_line is not None:
+            skipped["header"] = [header_line + first_line]
+            numbers = numbers[numbers != header_line + first_line]
+    else:
+        offset = first_line - 1
+        is_dt, values, durations, _, _ = _read_fast(text, state["col"], state["dcol"], header=False) or \
+            _read_cells(text, state["col"], state["dcol"], header_allowed=False, offset=offset)
+    if durations is not None:
+        durations = durations * (1000.0 if duration_unit == "s" else 1.0)
+    if is_dt:
+        stamps = pd.DatetimeIndex(values)
+        state.setdefault("clock", Clock(datetimes=True, zone=stamps.tz))
+        if not state["is_dt"] or (stamps.tz is None) != (state["clock"].zone is None):
+            _refuse_kind(numbers, state, "date-times " + ("with" if stamps.tz is not None else "without") +
+                         " a time zone")
+        return Part(stamps, numbers, duration_ms=durations, skipped=skipped)
+    values = np.asarray(values, dtype=float)
+    if "clock" not in state:
+        used = unit_of(values.max(), unit)
+        state.update(unit=used, largest=values.max(), clock=Clock(
+            datetimes=False, scale=SECONDS_PER[used.rsplit("_", 1)[-1]], relative=used.startswith("epoch")))
+    if state["is_dt"]:
+        _refuse_kind(numbers, state, "numbers")
+    state["largest"] = max(state["largest"], values.max())
+    if unit_of(state["largest"], unit) != state["unit"]:
+        k = int(np.argmax(values))
+        raise ValueError(f"line {int(numbers[k])}: {float(values[k])!r} would read the whole file in "
+                         f"{_UNIT_NOTES[unit_of(state['largest'], unit)]}, while the lines before were read in "
+                         f"{_UNIT_NOTES[state['unit']]} (unit='auto' goes by the largest value): pass unit=")
+    return Part(values, numbers, duration_ms=durations, skipped=skipped)
+
+
+def _refuse_kind(numbers: np.ndarray, state: dict, found: str) -> None:
+    before = "date-times" if state["is_dt"] else "numbers"
+    if state["is_dt"]:
+        before += " with a time zone" if state["clock"].zone is not None else " without a time zone"
+    raise ValueError(f"line {int(numbers[0])}: {found} in column {state['col']}, where the lines before hold "
+                     f"{before}: one column must hold one kind of timestamp")
+
+
 def blank_lines(text: str) -> list[int]:
     """The numbers of the blank (or whitespace-only) lines, the end of the text excluded."""
     body = text[:-1] if text.endswith("\n") else text
@@ -122,8 +184,9 @@ def _first_line(text: str) -> tuple[int, list[str]]:
     return index, _line(text, index)
 
 
-def _read_fast(text: str, column, duration_column):
-    """One read_csv pass over a clean file; None when anything needs the cell-by-cell reading."""
+def _read_fast(text: str, column, duration_column, header: bool = True):
+    """One read_csv pass over a clean file; None when anything needs the cell-by-cell reading (or, with
+    `header` False, when the first line is no timestamp)."""
     first, fields = _first_line(text)
     names = [f.strip() for f in fields]
     header_line = None
@@ -137,6 +200,8 @@ def _read_fast(text: str, column, duration_column):
     if col >= len(fields) or (dcol is not None and dcol >= len(fields)):
         return None
     if header_line is None and not is_timestamp(fields[col]):
+        if not header:
+            return None
         header_line = first
     used = [col] if dcol is None or dcol == col else [col, dcol]
     options = dict(header=None, skiprows=first + (header_line is not None), usecols=used, engine="c",
@@ -180,9 +245,9 @@ def _fast_values(values: pd.Series, is_dt: bool):
     return values if (np.isfinite(values) & (values >= 0)).all() else None
 
 
-def _read_cells(text: str, column, duration_column):
+def _read_cells(text: str, column, duration_column, header_allowed: bool = True, offset: int = 0):
     """Every cell as text, parsed whole columns at a time; raises for the first bad line as a row-by-row reading
-    would."""
+    would (the text's line k being the file's line k + `offset`; a header only where `header_allowed`)."""
     table = cells(text)
     stripped = table.apply(lambda c: c.str.strip())
     blank = (stripped == "").all(axis=1).to_numpy()
@@ -197,17 +262,17 @@ def _read_cells(text: str, column, duration_column):
         col = _header_index(column, header, first)
         dcol = _header_index(duration_column, header, first)
         rows = rows[1:]
-    if header is None and isinstance(col, int) and col < table.shape[1] and not parse(
+    if header_allowed and header is None and isinstance(col, int) and col < table.shape[1] and not parse(
             stripped.iloc[[first], col])["kind"].iloc[0] and _has_column(text, first, col):
         _refuse_other_format(text, first + 1, stripped.iloc[first, col])
         rows, header = rows[1:], list(stripped.iloc[first])
     if rows.size == 0:
         raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
     values = parse(table.iloc[rows, col] if col < table.shape[1] else pd.Series([""] * rows.size, index=rows))
-    _refuse_bad_rows(text, values, rows, col, column)
+    _refuse_bad_rows(text, values, rows, col, column, offset)
     is_dt = values["kind"].iloc[0] == "datetime"
     parsed = when_of(values) if is_dt else values["number"].to_numpy(dtype=float)
-    durations = None if dcol is None else _durations(table, rows, dcol)
+    durations = None if dcol is None else _durations(table, rows, dcol, offset)
     return is_dt, parsed, durations, first if header is not None else None, header
 
 
@@ -233,6 +298,13 @@ def _warnings(text: str, trace: Trace, share: float, column, duration_column, he
 HEAD_ROWS = 10_000
 
 
+def unit_of(largest: float, unit: str) -> str:
+    """The unit numbers are read in: `unit`, or for "auto" the one the largest value calls for (EPOCH_FROM)."""
+    if unit != "auto":
+        return unit
+    return next((name for name, low in EPOCH_FROM if largest >= low), "s")
+
+
 _UNIT_NOTES = {"s": "seconds since the trace began", "ms": "milliseconds since the trace began",
                "epoch_s": "Unix seconds", "epoch_ms": "Unix milliseconds", "epoch_us": "Unix microseconds",
                "epoch_ns": "Unix nanoseconds"}
@@ -241,9 +313,7 @@ _UNIT_NOTES = {"s": "seconds since the trace began", "ms": "milliseconds since t
 def numbers_to_seconds(values: np.ndarray, unit: str) -> tuple[np.ndarray, str]:
     """Numeric timestamps in seconds (Unix time made relative to the earliest), read as `unit`; and the unit
     used ("auto": by the largest value, see EPOCH_FROM)."""
-    if unit == "auto":
-        largest = values.max()
-        unit = next((name for name, low in EPOCH_FROM if largest >= low), "s")
+    unit = unit_of(values.max(), unit)
     scale = SECONDS_PER[unit.rsplit("_", 1)[-1]]
     origin = values.min() if unit.startswith("epoch") else 0.0
     return (values - origin) * scale, unit
@@ -276,7 +346,7 @@ def _refuse_other_format(text: str, line_no: int, cell: str) -> None:
         raise ValueError(f"line {line_no}: {shown!r} is not a timestamp; {other_format_message(found)}")
 
 
-def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int, column) -> None:
+def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int, column, offset: int = 0) -> None:
     """Raise for the first bad row as a row-by-row reading would: a missing column, a cell that is no
     timestamp, date-times mixed with seconds or zones with none, a negative or non-finite number."""
     kind = values["kind"].to_numpy()
@@ -293,7 +363,7 @@ def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int
     if not bad.any():
         return
     k = int(np.argmax(bad))
-    row, line_no, cell = int(rows[k]), int(rows[k]) + 1, values["cell"].iloc[k]
+    row, line_no, cell = int(rows[k]), int(rows[k]) + 1 + offset, values["cell"].iloc[k]
     fields = _line(text, row)
     if col >= len(fields):
         raise ValueError(f"line {line_no}: expected a column {col}, found {len(fields)} column(s): {fields!r}")
@@ -310,7 +380,7 @@ def _refuse_bad_rows(text: str, values: pd.DataFrame, rows: np.ndarray, col: int
     raise ValueError(f"line {line_no}: {cell!r} is not allowed; expected seconds >= 0")
 
 
-def _durations(table: pd.DataFrame, rows: np.ndarray, dcol: int) -> np.ndarray:
+def _durations(table: pd.DataFrame, rows: np.ndarray, dcol: int, offset: int = 0) -> np.ndarray:
     if dcol >= table.shape[1]:
         raise ValueError(f"duration_column={dcol!r} is out of range; the CSV has {table.shape[1]} column(s)")
     cells_ = table.iloc[rows, dcol].str.strip()
@@ -318,7 +388,7 @@ def _durations(table: pd.DataFrame, rows: np.ndarray, dcol: int) -> np.ndarray:
     bad = ~(np.isfinite(values) & (values >= 0))
     if bad.any():
         k = int(np.argmax(bad))
-        raise ValueError(f"line {int(rows[k]) + 1}: duration {cells_.iloc[k]!r} is not allowed; "
+        raise ValueError(f"line {int(rows[k]) + 1 + offset}: duration {cells_.iloc[k]!r} is not allowed; "
                          "expected a number >= 0")
     return values
 

@@ -64,3 +64,52 @@ def make_trace(format: str, times, *, duration_ms=None, columns=None, relative: 
     per_request = {name: np.asarray(values)[order] for name, values in (columns or {}).items()}
     durations = None if duration_ms is None else np.asarray(duration_ms, dtype=float)[order]
     return Trace(format, seconds, start=start, duration_ms=durations, columns=per_request, **fields)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How a reader's arrival times become seconds: datetimes (ns since the Unix epoch in `zone`, or naive) or
+    numbers times `scale`; second 0 is the earliest arrival (`relative`) or the numbers' own zero; `ref` is the
+    wall-clock time of the number 0 (access logs), so that `start` can be told."""
+    datetimes: bool
+    scale: float = 1.0
+    relative: bool = True
+    zone: object = None
+    ref: pd.Timestamp | None = None
+
+    def key(self, times) -> np.ndarray:
+        """Times as sortable numbers: int64 ns for datetimes, else floats."""
+        if self.datetimes:
+            return pd.DatetimeIndex(times).as_unit("ns").asi8
+        return np.asarray(times, dtype=float)
+
+    def per_s(self) -> float:
+        """Units of `key` per second."""
+        return 1e9 if self.datetimes else 1.0 / self.scale
+
+    def seconds(self, key: np.ndarray, origin) -> np.ndarray:
+        """Seconds since `origin` (a key), computed as make_trace computes them from the whole file."""
+        return (key - origin) / 1e9 if self.datetimes else (key - origin) * self.scale
+
+    def start(self, origin) -> pd.Timestamp | None:
+        """The wall-clock time of second 0, as make_trace tells it, or None."""
+        if self.datetimes:
+            when = pd.Timestamp(int(origin), unit="ns", tz="UTC")
+            return when.tz_convert(self.zone) if self.zone is not None else when.tz_localize(None)
+        if self.ref is not None:
+            return self.ref + pd.Timedelta(seconds=float(origin))
+        return None
+
+
+@dataclass(eq=False)
+class Part:
+    """One stretch of a file, parsed: each request's arrival `times` (datetimes or numbers, as its Clock reads
+    them), in file order, with its line number; durations and other per-request columns; lines skipped."""
+    times: object
+    lines: np.ndarray
+    duration_ms: np.ndarray | None = None
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.lines)
