@@ -52,6 +52,17 @@ def flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def nonnegative_array(name: str, values) -> np.ndarray:
+    """`values` as a flat float64 array if every element is a finite number >= 0, else raise ValueError naming
+    the first bad element by its index."""
+    values = np.array(values, dtype=float).ravel()
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{name}[{i}]={float(values[i])!r} is not allowed; expected a finite number >= 0")
+    return values
+
+
 def _describe(low, high, low_open, integer) -> str:
     kind = "an integer" if integer else "a number"
     if low is not None and high is not None:

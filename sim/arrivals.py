@@ -4,14 +4,22 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from . import _check
+from ._check import Range
 
 
 class ArrivalProcess(ABC):
-    """A (possibly time-varying) Poisson process given by its rate function."""
+    """A (possibly time-varying) Poisson process given by its rate function; a dataclass one checks its fields
+    against its table FIELD_RANGES (sim._check)."""
+
+    FIELD_RANGES: ClassVar[dict] = {}
+
+    def __post_init__(self):
+        _check.fields(self)
 
     @abstractmethod
     def rate_at(self, t_s: np.ndarray) -> np.ndarray:
@@ -41,8 +49,9 @@ class Poisson(ArrivalProcess):
     """Steady traffic: independent arrivals at a constant rate."""
     rate_per_s: float
 
-    def __post_init__(self):
-        _check.number("rate_per_s", self.rate_per_s, low=0)
+    FIELD_RANGES: ClassVar[dict] = {
+        "rate_per_s": Range(0),
+    }
 
     def rate_at(self, t_s):
         return np.full(np.shape(t_s), float(self.rate_per_s))
@@ -67,11 +76,12 @@ class Diurnal(ArrivalProcess):
     period_s: float = 86_400.0
     peak_at_s: float = 50_400.0
 
-    def __post_init__(self):
-        _check.number("mean_rate_per_s", self.mean_rate_per_s, low=0)
-        _check.number("peak_to_trough", self.peak_to_trough, low=1, high=1e6)
-        _check.number("period_s", self.period_s, low=0, low_open=True)
-        _check.number("peak_at_s", self.peak_at_s, low=0)
+    FIELD_RANGES: ClassVar[dict] = {
+        "mean_rate_per_s": Range(0),
+        "peak_to_trough": Range(1, 1e6),
+        "period_s": Range(0, low_open=True),
+        "peak_at_s": Range(0),
+    }
 
     @property
     def amplitude(self) -> float:
@@ -95,11 +105,12 @@ class OnOff(ArrivalProcess):
     off_s: float
     rate_off_per_s: float = 0.0
 
-    def __post_init__(self):
-        _check.number("rate_on_per_s", self.rate_on_per_s, low=0)
-        _check.number("on_s", self.on_s, low=0, low_open=True)
-        _check.number("off_s", self.off_s, low=0)
-        _check.number("rate_off_per_s", self.rate_off_per_s, low=0)
+    FIELD_RANGES: ClassVar[dict] = {
+        "rate_on_per_s": Range(0),
+        "on_s": Range(0, low_open=True),
+        "off_s": Range(0),
+        "rate_off_per_s": Range(0),
+    }
 
     def rate_at(self, t_s):
         in_on = np.mod(np.asarray(t_s), self.on_s + self.off_s) < self.on_s
@@ -124,11 +135,12 @@ class Growth(ArrivalProcess):
     start_s: float
     ramp_s: float
 
-    def __post_init__(self):
-        _check.number("base_rate_per_s", self.base_rate_per_s, low=0)
-        _check.number("factor", self.factor, low=0)
-        _check.number("start_s", self.start_s, low=0)
-        _check.number("ramp_s", self.ramp_s, low=0, low_open=True)
+    FIELD_RANGES: ClassVar[dict] = {
+        "base_rate_per_s": Range(0),
+        "factor": Range(0),
+        "start_s": Range(0),
+        "ramp_s": Range(0, low_open=True),
+    }
 
     def rate_at(self, t_s):
         done = np.clip((np.asarray(t_s, dtype=float) - self.start_s) / self.ramp_s, 0.0, 1.0)
@@ -147,11 +159,12 @@ class Spike(ArrivalProcess):
     spike_start_s: float
     spike_duration_s: float
 
-    def __post_init__(self):
-        _check.number("base_rate_per_s", self.base_rate_per_s, low=0)
-        _check.number("spike_rate_per_s", self.spike_rate_per_s, low=0)
-        _check.number("spike_start_s", self.spike_start_s, low=0)
-        _check.number("spike_duration_s", self.spike_duration_s, low=0)
+    FIELD_RANGES: ClassVar[dict] = {
+        "base_rate_per_s": Range(0),
+        "spike_rate_per_s": Range(0),
+        "spike_start_s": Range(0),
+        "spike_duration_s": Range(0),
+    }
 
     def rate_at(self, t_s):
         t = np.asarray(t_s)
@@ -167,14 +180,9 @@ class Replay(ArrivalProcess):
     """The reader's own traffic: arrival timestamps in seconds (sorted on load), replayed as they are."""
 
     def __init__(self, timestamps_s):
-        t = np.asarray(timestamps_s, dtype=float).ravel()
-        if t.size == 0:
+        if np.size(timestamps_s) == 0:
             raise ValueError("timestamps_s is empty; expected at least one arrival timestamp")
-        bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(f"timestamps_s[{i}]={t[i]!r} is not allowed; expected a finite number >= 0")
-        self.timestamps_s = np.sort(t)
+        self.timestamps_s = np.sort(_check.nonnegative_array("timestamps_s", timestamps_s))
         self.timestamps_s.setflags(write=False)
 
     def __repr__(self):

@@ -4,17 +4,25 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from . import _check
+from ._check import Range
 
 #: z-score of the 95th percentile of a standard normal distribution.
 Z95 = 1.6448536269514722
 
 
 class Distribution(ABC):
-    """A non-negative duration in ms. To add one, subclass it with `sample` and a `mean_ms` (field or property)."""
+    """A non-negative duration in ms. To add one, subclass it with `sample` and a `mean_ms` (field or property);
+    a dataclass one checks its fields against its table FIELD_RANGES (sim._check)."""
+
+    FIELD_RANGES: ClassVar[dict] = {}
+
+    def __post_init__(self):
+        _check.fields(self)
 
     @abstractmethod
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -26,8 +34,7 @@ class Fixed(Distribution):
     """Every request takes exactly `ms`."""
     ms: float
 
-    def __post_init__(self):
-        _check.number("ms", self.ms, low=0)
+    FIELD_RANGES: ClassVar[dict] = {"ms": Range(0)}
 
     @property
     def mean_ms(self) -> float:
@@ -42,8 +49,7 @@ class Exponential(Distribution):
     """Memoryless durations with the given mean; the M in M/M/c."""
     mean_ms: float
 
-    def __post_init__(self):
-        _check.number("mean_ms", self.mean_ms, low=0)
+    FIELD_RANGES: ClassVar[dict] = {"mean_ms": Range(0)}
 
     def sample(self, rng, n):
         return rng.exponential(self.mean_ms, n) if self.mean_ms > 0 else np.zeros(n)
@@ -55,9 +61,7 @@ class LogNormal(Distribution):
     median_ms: float
     p95_ms: float
 
-    def __post_init__(self):
-        _check.number("median_ms", self.median_ms, low=0, low_open=True)
-        _check.number("p95_ms", self.p95_ms, low=self.median_ms)
+    FIELD_RANGES: ClassVar[dict] = {"median_ms": Range(0, low_open=True), "p95_ms": Range("median_ms")}
 
     @property
     def sigma(self) -> float:
@@ -77,11 +81,7 @@ class Recorded(Distribution):
     It draws nothing: a run of n requests takes the first n values (a window that ends early keeps a prefix)."""
 
     def __init__(self, values_ms):
-        values = np.array(values_ms, dtype=float).ravel()
-        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(f"values_ms[{i}]={float(values[i])!r} is not allowed; expected a finite number >= 0")
+        values = _check.nonnegative_array("values_ms", values_ms)
         values.setflags(write=False)
         self.values_ms = values
 

@@ -76,3 +76,19 @@ def test_flags_and_numpy_scalars():
     assert type(_check.real("x", np.float32(0.5), low=0)) is float
     with pytest.raises(ValueError, match=r"^n=np.True_ is not allowed; expected an integer >= 1$"):
         _check.number("n", np.bool_(True), low=1, integer=True)
+
+
+def test_arrivals_and_distributions_check_their_tables():
+    from sim import Diurnal, Fixed, LogNormal, Poisson, Recorded, Replay
+    assert Diurnal.FIELD_RANGES["period_s"] == Range(0, low_open=True)
+    with pytest.raises(ValueError, match=r"^period_s=0 is out of range; expected a number > 0$"):
+        Diurnal(mean_rate_per_s=1.0, period_s=0)
+    with pytest.raises(ValueError, match=r"^p95_ms=5 is out of range; expected a number >= 10$"):
+        LogNormal(median_ms=10, p95_ms=5)   # a bound that is another field
+    with pytest.raises(ValueError, match=r"^rate_per_s=True is not allowed; expected a number >= 0$"):
+        Poisson(rate_per_s=True)
+    assert Fixed(ms=np.float32(2.5)).ms == 2.5
+    with pytest.raises(ValueError, match=r"^timestamps_s\[1\]=-2.0 is not allowed; expected a finite number >= 0$"):
+        Replay([1, -2])
+    with pytest.raises(ValueError, match=r"^values_ms\[2\]=inf is not allowed; expected a finite number >= 0$"):
+        Recorded([1, 2, np.inf])
