@@ -196,3 +196,4 @@ def test_compare_chunks_fed_by_the_reader_gives_the_whole_traces_answer(tmp_path
         assert streamed[name].bill().lines.equals(whole[name].bill().lines)
         np.testing.assert_array_equal(streamed[name].latency_counts, whole[name].latency_counts)
     assert whole["Lambda"].requests == arrival.size
+    assert traffic.extent(path, chunk_rows=500) == (arrival.size, Replay(trace.timestamps_s).natural_duration_s)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import access_log, alb, azure_functions, cloud_logging, counts, lambda_report, timestamps
-from .chunks import Chunk, read_chunks
+from .chunks import Chunk, extent, read_chunks
 from .detect import detect, other_format_message
 from .source import check_max_rows, read_text
 from .summary import TrafficWarning, summary, summary_text, warn
@@ -73,5 +73,5 @@ def read(source, format: str = "auto", max_rows: int | None = None, **options) -
     return warn(reader(text, **options))
 
 
-__all__ = ["Chunk", "FORMATS", "Format", "Trace", "TrafficWarning", "detect", "make_trace", "other_format_message", "read",
-           "read_chunks", "read_text", "summary", "summary_text"]
+__all__ = ["Chunk", "FORMATS", "Format", "Trace", "TrafficWarning", "detect", "extent", "make_trace",
+           "other_format_message", "read", "read_chunks", "read_text", "summary", "summary_text"]

@@ -225,3 +225,13 @@ def _refuse_late(name, part, key, before, latest, latest_line, k, clock, lookbac
     raise ValueError(f"line {int(part.lines[k])}: its arrival is {behind_s:,.3f} s before the arrival on line "
                      f"{latest_line}, more than lookback_s={lookback_s:g} ({rule}); sort the file by arrival, or "
                      f"pass lookback_s= of at least {np.ceil(behind_s):,.0f}")
+
+
+def extent(source, format: str = "auto", chunk_rows: int = CHUNK_ROWS, lookback_s: float | None = None,
+           **options) -> tuple[int, float]:
+    """A file's requests and span, streamed once (what sim.windows.compare_chunks needs before it starts): the
+    count and duration_s just past the last arrival (as sim.Replay's natural_duration_s)."""
+    requests, last_s = 0, 0.0
+    for chunk in read_chunks(source, format=format, chunk_rows=chunk_rows, lookback_s=lookback_s, **options):
+        requests, last_s = requests + len(chunk), float(chunk.timestamps_s[-1])
+    return requests, float(np.nextafter(last_s, np.inf))
