@@ -18,8 +18,8 @@ import pandas as pd
 
 from . import _check, bill_view
 from .bill_view import READ_UNDATED, date_range  # noqa: F401  (date_range: also sim.billing's)
-from .prices import (CLOUDRUN_FREE, EC2_HOURLY, LAMBDA, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_TIERS, LMI,
-                     MONTH_S, NOT_SHOWN, OLDER_COPY, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
+from .prices import (CLOUDRUN_FREE, EC2_HOURLY, LAMBDA_FREE, LAMBDA_FREE_NOT_WITH_PC, LAMBDA_PRICES, LAMBDA_TIERS,
+                     LMI_PRICES, MONTH_S, NOT_SHOWN, OLDER_COPY, TIERS_SOURCE, Allowance, Price, cloudrun_prices)
 
 ARCHITECTURES = ("x86_64", "arm64")
 ROUNDINGS_MS = (1, 100)       # Lambda: 1 ms since 2020-12-01, 100 ms before (facts.md s.1, TV-3)
@@ -152,7 +152,7 @@ def _gb_s_price(gb_s_price, architecture: str) -> Price | None:
 def _lambda_lines(*, requests: float, od_gb_s: float, architecture: str, scale: float,
                   free_tier: bool, volume_tiers: bool, gb_s_price: Price | None,
                   pc: dict | None = None) -> list[dict]:
-    request_price = LAMBDA["request"]
+    request_price = LAMBDA_PRICES["request"]
     item = f"duration, on-demand {architecture}"
     lines = [_line("requests (invocations)", requests, request_price)]
     if gb_s_price is not None:
@@ -162,15 +162,15 @@ def _lambda_lines(*, requests: float, od_gb_s: float, architecture: str, scale: 
         lines += _tiered_lines(item, od_gb_s, LAMBDA_TIERS[architecture], scale)
         first = LAMBDA_TIERS[architecture][0][1]
     else:
-        first = LAMBDA[f"duration_{architecture}"]
+        first = LAMBDA_PRICES[f"duration_{architecture}"]
         lines.append(_line(item, od_gb_s, first))
     if pc:
         lines.append(_line(f"provisioned concurrency: {pc['n']} x {pc['gb']:g} GB configured for the window "
-                           f"rounded up to 5 min", pc["configured_gb_s"], LAMBDA[f"pc_{architecture}"]))
+                           f"rounded up to 5 min", pc["configured_gb_s"], LAMBDA_PRICES[f"pc_{architecture}"]))
         lines.append(_line("duration on provisioned environments (reduced rate)", pc["duration_gb_s"],
-                           LAMBDA[f"pc_duration_{architecture}"]))
+                           LAMBDA_PRICES[f"pc_duration_{architecture}"]))
         init = _line("INIT of provisioned environments (billed; rate assumed = PC duration rate)",
-                     pc["init_gb_s"], LAMBDA[f"pc_duration_{architecture}"])
+                     pc["init_gb_s"], LAMBDA_PRICES[f"pc_duration_{architecture}"])
         init["flag"] = "assumption: rate"
         lines.append(init)
     if free_tier and pc:
@@ -218,7 +218,7 @@ def lambda_cost(*, requests, duration_ms, memory_mb, architecture: str = "x86_64
                 period_s=MONTH_S) -> Bill:
     """Lambda on-demand bill for `requests` invocations of `duration_ms` each (each rounded up),
     over `period_s` (default: a 30-day month). `gb_s_price` (float or Price) overrides the duration rate,
-    e.g. prices.LAMBDA["duration_x86_64_page_rounded"] for the pricing page's legacy examples."""
+    e.g. prices.LAMBDA_PRICES["duration_x86_64_page_rounded"] for the pricing page's legacy examples."""
     n = _check.real("requests", requests, low=0)
     duration_ms = _check.real("duration_ms", duration_ms, low=0, high=900_000)
     memory_mb = _check.real("memory_mb", memory_mb, low=128, high=10_240, integer=True)
@@ -245,8 +245,8 @@ def lambda_cost_rate_per_s(rate_per_s, mean_billed_s, memory_mb, architecture: s
     mean_s = _check.real("mean_billed_s", mean_billed_s, low=0)
     memory_mb = _check.real("memory_mb", memory_mb, low=128, high=10_240, integer=True)
     _check.choice("architecture", architecture, ARCHITECTURES)
-    price = _gb_s_price(gb_s_price, architecture) or LAMBDA[f"duration_{architecture}"]
-    return rate * (mean_s * memory_mb / 1024 * price.value_usd + LAMBDA["request"].value_usd)
+    price = _gb_s_price(gb_s_price, architecture) or LAMBDA_PRICES[f"duration_{architecture}"]
+    return rate * (mean_s * memory_mb / 1024 * price.value_usd + LAMBDA_PRICES["request"].value_usd)
 
 
 def cloudrun_cost(*, vcpu_seconds, gib_seconds, requests=0, billing: str = "request", free_tier: bool = False,
@@ -276,7 +276,7 @@ def _lmi_lines(*, instance_type: str, min_fleet_s: float, scaled_s: float, reque
     """EC2 on-demand instance-hours (the minimum fleet flagged UNVERIFIED, then the scaled-out instances),
     the management fee (15% of the EC2 on-demand price of the same hours) and the request fee."""
     hourly = EC2_HOURLY[instance_type]
-    fee = LMI["management_fee"]
+    fee = LMI_PRICES["management_fee"]
     fee_price = Price(fee.value_usd * hourly.value_usd, "instance-hour", f"{fee.source_url} ; {hourly.source_url}",
                       fee.as_of, fee.confidence, f"{fee.value_usd:g} x the {instance_type} on-demand price")
     who = f"{min_instances} x {instance_type}" if min_instances is not None else instance_type
@@ -286,7 +286,7 @@ def _lmi_lines(*, instance_type: str, min_fleet_s: float, scaled_s: float, reque
              _line(f"EC2 on-demand: instances added by the scaler ({instance_type})", scaled_s / 3600, hourly),
              _line(f"management fee: {fee.value_usd:.0%} of the EC2 on-demand price", (min_fleet_s + scaled_s) / 3600,
                    fee_price),
-             _line("requests (invocations; 429-throttled not billed: assumption)", requests, LMI["request"])]
+             _line("requests (invocations; 429-throttled not billed: assumption)", requests, LMI_PRICES["request"])]
     return lines
 
 
@@ -315,7 +315,7 @@ def lmi_cost_rate_per_s(instances, rate_per_s=0.0, instance_type: str = "m7g.lar
     rate = _check.real("rate_per_s", rate_per_s, low=0)
     _check.choice("instance_type", instance_type, tuple(EC2_HOURLY))
     hourly = EC2_HOURLY[instance_type].value_usd
-    return k * hourly * (1 + LMI["management_fee"].value_usd) / 3600 + rate * LMI["request"].value_usd
+    return k * hourly * (1 + LMI_PRICES["management_fee"].value_usd) / 3600 + rate * LMI_PRICES["request"].value_usd
 
 
 # ---------------------------------------------------------------- billing a simulated Result

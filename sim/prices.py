@@ -90,7 +90,7 @@ def _a(amount, unit, url, as_of=None, confidence="confirmed", note=""):
 
 
 # ---------------------------------------------------------------- AWS Lambda, on-demand (facts.md s.1)
-LAMBDA: dict[str, Price] = {
+LAMBDA_PRICES: dict[str, Price] = {
     # s.1 "Request price": $0.20 per 1M requests.
     "request": _p(0.20 / 1e6, "request", AWS_WHITEPAPER),
     # s.1 "Duration price, x86, first tier": $0.0000166667 per GB-s (1 ms billing blog, 2020-12-01).
@@ -120,14 +120,14 @@ LAMBDA: dict[str, Price] = {
 #: Boundaries from the tiered-pricing blog (no date shown); prices from cloudchipr 2024.
 LAMBDA_TIERS: dict[str, tuple[tuple[float, Price], ...]] = {
     "x86_64": (
-        (0.0, LAMBDA["duration_x86_64"]),
+        (0.0, LAMBDA_PRICES["duration_x86_64"]),
         (6e9, _p(0.000015, "GB-s", CLOUDCHIPR, "2024", "confirmed (secondary)",
                  "tier 2: 6-15 billion GB-s/month, 10% off (tiered-pricing blog)")),
         (15e9, _p(0.000013334, "GB-s", CLOUDCHIPR, "2024", "confirmed (secondary)",
                   "tier 3: above 15 billion GB-s/month, 20% off (tiered-pricing blog)")),
     ),
     "arm64": (
-        (0.0, LAMBDA["duration_arm64"]),
+        (0.0, LAMBDA_PRICES["duration_arm64"]),
         (7.5e9, _p(0.0000120001, "GB-s", CLOUDCHIPR, "2024", "confirmed (secondary)",
                    "tier 2: 7.5-18.75 billion GB-s/month, 10% off (tiered-pricing blog)")),
         # s.1: tier 3 Arm is not quoted anywhere read; 0.8 x tier 1.
@@ -212,12 +212,14 @@ def cloudrun_prices(billing: str = "request", tier: int = 1,
 
 
 # ---------------------------------------------------------------- Lambda Managed Instances (facts.md s.10)
-LMI: dict[str, Price] = {
+LMI_PRICES: dict[str, Price] = {
     "request": _p(0.20 / 1e6, "request", API_EVANGELIST, "2026-09-20", "confirmed (secondary)"),
     # value is a fraction, not USD: the management fee is 15% of the EC2 on-demand instance price.
     "management_fee": _p(0.15, "x EC2 on-demand price", API_EVANGELIST, "2026-09-20", "confirmed (secondary)",
                          "a fraction of the instance price, not a USD amount"),
 }
+#: LAMBDA_PRICES and LMI_PRICES under their short names, which chapter 3b and sim.experiments still import.
+LAMBDA, LMI = LAMBDA_PRICES, LMI_PRICES
 #: EC2 on-demand prices, us-east-1, Linux, per instance-hour (facts.md s.10).
 EC2_HOURLY: dict[str, Price] = {
     "m7g.large": _p(0.0816, "instance-hour", EC2_PRICES, "2026-06-17", "confirmed (secondary)"),
@@ -238,7 +240,7 @@ def price_table() -> pd.DataFrame:
         rows.append(dict(table=table, item=name, kind=kind, value=value, unit=item.unit, as_of=item.as_of,
                          flag=item.flag, source=item.source_url, note=item.note))
 
-    for name, price in LAMBDA.items():
+    for name, price in LAMBDA_PRICES.items():
         add("Lambda", name, price)
     for arch, tiers in LAMBDA_TIERS.items():
         for k, (start, price) in enumerate(tiers, 1):
@@ -251,7 +253,7 @@ def price_table() -> pd.DataFrame:
     for billing, table in CLOUDRUN_FREE.items():
         for name, allowance in table.items():
             add(f"Cloud Run {billing}-based free tier", name, allowance)
-    for name, price in LMI.items():
+    for name, price in LMI_PRICES.items():
         add("Lambda Managed Instances", name, price)
     for name, price in EC2_HOURLY.items():
         add("EC2 on-demand (LMI)", name, price)

@@ -56,7 +56,7 @@ def cloudrun_result(reqs, instances, *, vcpu=1.0, memory_gib=0.5, billing="reque
 # ---------------------------------------------------------------- worked examples (facts.md s.2)
 def test_tv1_lambda_legacy_example1_to_the_cent():
     page = lambda_cost(requests=3_000_000, duration_ms=1000, memory_mb=512, free_tier=True,
-                       gb_s_price=prices.LAMBDA["duration_x86_64_page_rounded"])
+                       gb_s_price=prices.LAMBDA_PRICES["duration_x86_64_page_rounded"])
     compute = line(page, "duration").amount_usd + line(page, "free tier: first 400,000").amount_usd
     requests = line(page, "requests").amount_usd + line(page, "free tier: first 1,000,000").amount_usd
     assert line(page, "duration").quantity == 1_500_000
@@ -68,7 +68,7 @@ def test_tv1_lambda_legacy_example1_to_the_cent():
 
 def test_tv2_lambda_legacy_example2_derived():
     b = lambda_cost(requests=30_000_000, duration_ms=200, memory_mb=128, free_tier=True,
-                    gb_s_price=prices.LAMBDA["duration_x86_64_page_rounded"])
+                    gb_s_price=prices.LAMBDA_PRICES["duration_x86_64_page_rounded"])
     assert line(b, "duration").quantity == 750_000
     assert cents(line(b, "duration").amount_usd + line(b, "free tier: first 400,000").amount_usd) == 5.83
     assert cents(line(b, "requests").amount_usd + line(b, "free tier: first 1,000,000").amount_usd) == 5.80
@@ -509,14 +509,14 @@ def test_dates_say_when_a_page_was_undated_and_how_old_its_copy_was():
 
 def test_a_given_duration_rate_replaces_the_volume_tiers_and_the_bill_says_only_what_it_applied():
     tv1 = lambda_cost(requests=3e6, duration_ms=1000, memory_mb=512, free_tier=True, rounding_ms=100,
-                      gb_s_price=prices.LAMBDA["duration_x86_64_page_rounded"])
+                      gb_s_price=prices.LAMBDA_PRICES["duration_x86_64_page_rounded"])
     assert not tv1.volume_tiers and "free tier is applied to it." in tv1.projection_note
     assert lambda_cost(requests=3e6, duration_ms=1000, memory_mb=512, free_tier=True).volume_tiers
 
 
 def test_arm_provisioned_concurrency_charge_is_flagged_as_a_derivation_beyond_the_facts():
-    assert prices.LAMBDA["pc_arm64"].flag == "derived/UNVERIFIED"       # facts.md: the 20% cut for PC duration only
-    assert prices.LAMBDA["pc_duration_arm64"].flag == "derived"
+    assert prices.LAMBDA_PRICES["pc_arm64"].flag == "derived/UNVERIFIED"       # facts.md: the 20% cut for PC duration only
+    assert prices.LAMBDA_PRICES["pc_duration_arm64"].flag == "derived"
 
 
 def test_html_bill_links_the_fact_sheet_sections_its_flags_cite():
