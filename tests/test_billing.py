@@ -360,29 +360,31 @@ duration_st = st.floats(0, 900_000, allow_nan=False)
 memory_st = st.integers(128, 10_240)
 
 
+def assert_never_negative_and_monotone(cost, pairs):
+    """cost(lows) >= 0, and raising any one argument from the lower to the higher of its pair never lowers it."""
+    pairs = [sorted(pair) for pair in pairs]
+    lows = [low for low, _ in pairs]
+    low = cost(*lows)
+    assert low >= 0
+    for k, (_, high) in enumerate(pairs):
+        assert cost(*lows[:k], high, *lows[k + 1:]) >= low - tolerance(low)
+
+
 @settings(max_examples=200, deadline=None)
 @given(requests_st, requests_st, duration_st, duration_st, memory_st, memory_st, st.sampled_from(["x86_64", "arm64"]),
        st.booleans(), st.sampled_from([1, 100]))
 def test_lambda_cost_never_negative_and_monotone(r1, r2, d1, d2, m1, m2, arch, free, rounding):
-    (r1, r2), (d1, d2), (m1, m2) = sorted((r1, r2)), sorted((d1, d2)), sorted((m1, m2))
     cost = lambda r, d, m: lambda_cost(requests=r, duration_ms=d, memory_mb=m, architecture=arch, free_tier=free,
                                        rounding_ms=rounding).total_usd
-    low = cost(r1, d1, m1)
-    assert low >= 0
-    for higher in (cost(r2, d1, m1), cost(r1, d2, m1), cost(r1, d1, m2)):
-        assert higher >= low - tolerance(low)
+    assert_never_negative_and_monotone(cost, [(r1, r2), (d1, d2), (m1, m2)])
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(0, 1e8), min_size=6, max_size=6), st.booleans(), st.sampled_from(["request", "instance"]))
 def test_cloudrun_cost_never_negative_and_monotone(values, free, billing):
-    (c1, c2), (g1, g2), (r1, r2) = sorted(values[:2]), sorted(values[2:4]), sorted(values[4:])
     cost = lambda c, g, r: cloudrun_cost(vcpu_seconds=c, gib_seconds=g, requests=r, billing=billing,
                                          free_tier=free).total_usd
-    low = cost(c1, g1, r1)
-    assert low >= 0
-    for higher in (cost(c2, g1, r1), cost(c1, g2, r1), cost(c1, g1, r2)):
-        assert higher >= low - tolerance(low)
+    assert_never_negative_and_monotone(cost, [values[:2], values[2:4], values[4:]])
 
 
 @settings(max_examples=100, deadline=None)
