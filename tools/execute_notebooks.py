@@ -2,7 +2,11 @@
 
     .venv/bin/python tools/execute_notebooks.py                 # every notebook in chapters/ and labs/
     .venv/bin/python tools/execute_notebooks.py chapters/x.ipynb
+    .venv/bin/python tools/execute_notebooks.py --text-only          # only rewrite the text pairs
 
+After executing, each notebook's MyST Markdown pair (jupytext.toml: text/chapters/x.md for chapters/x.ipynb)
+is written from it, so the prose can be reviewed and edited as text; `jupytext --sync` brings an edit of either
+file into the other.
 Running it twice on unchanged code changes no byte: no timing metadata (record_timing=False),
 widget model ids renumbered from the notebook's path and their order of creation,
 deterministic cell ids, PYTHONHASHSEED=0 in the kernel, and nbformat's canonical JSON layout.
@@ -20,7 +24,10 @@ import time
 from pathlib import Path
 from queue import Empty
 
+import jupytext
 import nbformat
+from jupytext.config import load_jupytext_configuration_file
+from jupytext.paired_paths import paired_paths
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +35,8 @@ NOTEBOOK_DIRS = ("chapters", "labs")
 WIDGET_STATE_KEY = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW_KEY = "application/vnd.jupyter.widget-view+json"
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
+#: The pairing of notebooks with text files (jupytext's configuration, which `jupytext --sync` reads too).
+JUPYTEXT_TOML = ROOT / "jupytext.toml"
 TIMEOUT_S = 600
 POLL_SLICE_S = 0.5
 
@@ -94,14 +103,36 @@ def renumber_widget_ids(nb, name: str):
 
 
 def strip_volatile(nb, name: str):
-    """Drop timing and UI metadata; give every cell a deterministic id."""
+    """Drop timing, UI and jupytext metadata; give every cell a deterministic id."""
     for index, cell in enumerate(nb.cells):
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         if not cell.get("id"):
             cell["id"] = hashlib.sha256(f"{name}:cell:{index}".encode()).hexdigest()[:8]
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("jupytext", None)   # what `jupytext --sync` adds from a text pair (its lexer)
     return nb
+
+
+def text_pair(path: Path) -> tuple[Path, str]:
+    """The text file paired with notebook `path` and its jupytext format (from jupytext.toml)."""
+    config = load_jupytext_configuration_file(str(JUPYTEXT_TOML))
+    formats = config.default_formats(str(path.resolve()))
+    if not formats:
+        raise ValueError(f"path={str(path)!r} has no text pair in {JUPYTEXT_TOML.name}; expected a notebook in "
+                         f"{' or '.join(NOTEBOOK_DIRS)}/")
+    pairs = [(Path(p), fmt) for p, fmt in paired_paths(str(path.resolve()), "ipynb", formats)
+             if fmt["extension"] != ".ipynb"]
+    target, fmt = pairs[0]
+    return target, f"{fmt['extension'][1:]}:{fmt['format_name']}"
+
+
+def write_text_pair(path: Path) -> Path:
+    """Write the notebook's text pair from it (cells and their metadata; outputs stay in the .ipynb)."""
+    target, fmt = text_pair(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    jupytext.write(nbformat.read(path, as_version=4), target, fmt=fmt)
+    return target
 
 
 def execute(path: Path) -> float:
@@ -129,6 +160,8 @@ def execute(path: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: chapters/ and labs/)")
+    parser.add_argument("--text-only", action="store_true",
+                        help="write the notebooks' text pairs without executing them")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or default_notebooks()
     missing = [str(p) for p in notebooks if not p.is_file()]
@@ -137,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     # The kernel inherits this environment: fixed hash seed for set/dict-order stability.
     os.environ["PYTHONHASHSEED"] = "0"
     for path in notebooks:
-        print(f"executing {path.relative_to(ROOT)} ...", flush=True)
-        print(f"  done in {execute(path):.1f} s", flush=True)
+        if not args.text_only:
+            print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+            print(f"  done in {execute(path):.1f} s", flush=True)
+        print(f"  wrote {write_text_pair(path).relative_to(ROOT)}", flush=True)
     return 0
 
 
