@@ -230,8 +230,7 @@ def summarise(table: pd.DataFrame, metrics: Sequence[str] | None = None,
     if not isinstance(table, pd.DataFrame) or REPLICATION not in table:
         raise ValueError("table is not allowed; expected the DataFrame that sweep() returns "
                          f"(a table of runs with a {REPLICATION!r} column)")
-    if not isinstance(wide, bool):
-        raise ValueError(f"wide={wide!r} is not allowed; expected True or False")
+    _check.flag("wide", wide)
     coordinates = list(table.attrs.get("coordinates", []))
     if by is None:
         text = [c for c in table.columns if c not in coordinates and c not in (REPLICATION, SEED)
