@@ -122,7 +122,3 @@ def request_figures(requests: pd.DataFrame) -> dict:
         "latency_p99_ms": float(pct[2]),
         "wait_max_s": float(requests["wait_s"].max()) if n else 0.0,
     }
-
-
-# The names sim.aggregate imports, until it imports sim.intervals itself.
-_count_active, _peak_overlap = open_at, peak_open
