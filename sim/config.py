@@ -10,7 +10,7 @@ from typing import ClassVar
 from . import _check
 from ._check import Choice, Flag, Range
 from .catalogue import EC2_INSTANCE_TYPES, InstanceType  # noqa: F401  (InstanceType: also sim.config's)
-from .coldstart import RUNTIMES
+from .coldstart import CLOUD_RUN_PROFILES, RUNTIMES
 
 DISPATCH_POLICIES = ("most_recently_freed", "oldest_idle_first", "random")
 
@@ -145,9 +145,10 @@ class CloudRunConfig:
         if self.vcpu < 1 and self.billing != "request":
             raise ValueError(f"billing={self.billing!r} is not allowed with vcpu={self.vcpu}; "
                              "below 1 vCPU Cloud Run requires request-based billing")
-        if self.startup_ms is None and self.runtime not in ("python", "nodejs", "go", "java"):
+        if self.startup_ms is None and self.runtime not in CLOUD_RUN_PROFILES:
+            *others, last = CLOUD_RUN_PROFILES
             raise ValueError(f"runtime={self.runtime!r} has no published Cloud Run cold-start measurement "
-                             "in facts.md; pass startup_ms=... or use python, nodejs, go or java")
+                             f"in facts.md; pass startup_ms=... or use {', '.join(others)} or {last}")
 
 
 # ---------------------------------------------------------------- Lambda Managed Instances (facts.md s.10)
