@@ -14,6 +14,7 @@ sim.windows.compare_chunks (Lambda, serial, windows of a day); the ratios agains
 second of the chunked reader against the whole reader, run one after the other in this process.
 
     .venv/bin/python benchmarks/parse_bench.py --stream [--stream-rows 10000000] [--access-rows 2000000]
+                                               [--chunk-rows 250000]
 """
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ def month_access_log(rows: int, seed: int = 0) -> Path:
     return write_lines(STREAM_FOLDER / f"parse_bench_access_{rows}.log", lines, rows)
 
 
-def _measured(case: str, path: str, queue) -> None:
+def _measured(case: str, path: str, chunk_rows: int, queue) -> None:
     """In a fresh process: run one case, report its seconds, requests and peak resident set (bytes)."""
     from sim import LambdaConfig
     from sim.windows import compare_chunks
@@ -127,9 +128,9 @@ def _measured(case: str, path: str, queue) -> None:
     if case == "whole":
         requests = len(traffic.read(path))
     elif case == "chunks":
-        requests = sum(len(chunk) for chunk in traffic.read_chunks(path))
+        requests = sum(len(chunk) for chunk in traffic.read_chunks(path, chunk_rows=chunk_rows))
     elif case == "chunks into compare_chunks":
-        requests = compare_chunks(traffic.read_chunks(path), LambdaConfig(), duration_s=MONTH_S + 86_400.0,
+        requests = compare_chunks(traffic.read_chunks(path, chunk_rows=chunk_rows), LambdaConfig(), duration_s=MONTH_S + 86_400.0,
                                   executor=None)["Lambda"].requests
     else:
         requests = 0
@@ -142,29 +143,30 @@ def peak_rss_bytes() -> int:
     return int(status.split("VmHWM:")[1].split()[0]) * 1024
 
 
-def in_fresh_process(case: str, path: Path) -> tuple[float, int, int]:
+def in_fresh_process(case: str, path: Path, chunk_rows: int) -> tuple[float, int, int]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_measured, args=(case, str(path), queue))
+    process = context.Process(target=_measured, args=(case, str(path), chunk_rows, queue))
     process.start()
     found = queue.get()
     process.join()
     return found
 
 
-def stream_main(stream_rows: int, access_rows: int) -> pd.DataFrame:
+def stream_main(stream_rows: int, access_rows: int, chunk_rows: int) -> pd.DataFrame:
     files = {"timestamps (ISO 8601)": month_timestamps(stream_rows), "access log (completion order)":
              month_access_log(access_rows)}
     rows = []
     for name, path in files.items():
         lines = stream_rows if name.startswith("timestamps") else access_rows
         for case in ("imports only", "whole", "chunks", "chunks into compare_chunks"):
-            seconds, requests, peak = in_fresh_process(case, path)
+            seconds, requests, peak = in_fresh_process(case, path, chunk_rows)
             rows.append({"file": name, "case": case, "lines": lines, "requests": requests,
                          "peak_rss_mib": peak / 2 ** 20, "seconds": seconds})
         timed = {}
         for case, reader in (("whole", lambda: len(traffic.read(path))),
-                             ("chunks", lambda: sum(len(c) for c in traffic.read_chunks(path)))):
+                             ("chunks", lambda: sum(len(c) for c in traffic.read_chunks(path,
+                                                                                         chunk_rows=chunk_rows)))):
             start = time.perf_counter()
             reader()
             timed[case] = time.perf_counter() - start
@@ -186,9 +188,10 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--stream", action="store_true", help="peak memory of files read whole against streamed")
     parser.add_argument("--stream-rows", type=int, default=10_000_000)
     parser.add_argument("--access-rows", type=int, default=2_000_000)
+    parser.add_argument("--chunk-rows", type=int, default=traffic.chunks.CHUNK_ROWS)
     args = parser.parse_args(argv)
     if args.stream:
-        return stream_main(args.stream_rows, args.access_rows)
+        return stream_main(args.stream_rows, args.access_rows, args.chunk_rows)
     texts = inputs(args.rows)
     rows = []
     for name, text in texts.items():

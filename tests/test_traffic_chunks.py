@@ -64,7 +64,9 @@ def test_chunks_give_exactly_what_the_whole_file_gives(tmp_path, path, options, 
         assert len(chunks) > len(whole) / 4
 
 
-def test_a_chunk_is_read_as_its_timestamps_and_the_file_is_read_as_it_goes():
+def test_a_chunk_is_read_as_its_timestamps_and_the_file_is_read_as_it_goes(monkeypatch):
+    from sim.traffic import chunks
+    monkeypatch.setattr(chunks, "BLOCK_BYTES", 1024)             # the sample is smaller than a default block
     path = LAB / "sample_requests.csv"
     with open(path, "rb") as f:
         first = next(traffic.read_chunks(f, chunk_rows=100))
@@ -180,7 +182,8 @@ def test_compare_chunks_fed_by_the_reader_gives_the_whole_traces_answer(tmp_path
     # Apache writes each line as its request completes: the file is in completion order, %t the arrival.
     order = np.argsort(arrival + micros / 1e6, kind="stable")
     stamp = (start + pd.to_timedelta(np.floor(arrival[order]), unit="s")).strftime("%d/%b/%Y:%H:%M:%S +0000")
-    lines = '203.0.113.9 - - [' + pd.Series(stamp) + '] "GET /a HTTP/1.1" 200 99 ' + pd.Series(micros[order]).astype(str)
+    lines = ('203.0.113.9 - - [' + pd.Series(stamp) + '] "GET /a HTTP/1.1" 200 99 ' +
+             pd.Series(micros[order]).astype(str))
     path = tmp_path / "access.log"
     path.write_text("\n".join(lines) + "\n")
     trace = traffic.read(path)

@@ -39,7 +39,7 @@ from .. import _check
 from ..config import LambdaConfig
 from . import access_log, alb, cloud_logging, lambda_report, timestamps
 from .detect import HEAD_LINES, detect
-from .source import read_text
+from .source import CHUNK_ROWS as CHUNK_ROWS_PARSED, read_text
 from .trace import Clock, Part
 
 #: The formats read in chunks, by their per-stretch parsers; counts per interval (counts, cloudwatch_metrics,
@@ -56,8 +56,11 @@ DEFAULT_LOOKBACK_S = {"timestamps": 0.0, "access_log": LOOKBACK_S, "alb": LOOKBA
 FIRST_LINES = HEAD_LINES
 #: A first stretch whose arrivals mostly go back in time is a file written newest first.
 NEWEST_FIRST_SHARE = 0.5
-#: Default lines per chunk.
-CHUNK_ROWS = 1_000_000
+#: Default lines per chunk: as many as the whole-file readers parse at a time (source.CHUNK_ROWS), so that a
+#: chunk's parsing needs what theirs does (benchmarks/parse_bench.py --stream measures the peak memory).
+CHUNK_ROWS = CHUNK_ROWS_PARSED
+#: The file is read this many bytes at a time.
+BLOCK_BYTES = 4 * 2 ** 20
 
 
 @dataclass(eq=False)
@@ -112,19 +115,30 @@ def read_chunks(source, format: str = "auto", chunk_rows: int = CHUNK_ROWS, look
 
 
 def _stretches(source, chunk_rows: int):
-    """(first line number, text) of each stretch of the file: FIRST_LINES lines at least, then chunk_rows."""
+    """(first line number, text) of each stretch of the file: FIRST_LINES lines at least, then chunk_rows. The
+    file is read in blocks of BLOCK_BYTES and cut at a newline, so no line is held as an object of its own."""
     stream, close = _open(source)
     try:
-        line, size = 1, max(chunk_rows, FIRST_LINES)
-        while True:
-            rows = list(itertools.islice(stream, size))
-            if not rows:
-                return
-            text = b"".join(rows).decode("utf-8") if isinstance(rows[0], bytes) else "".join(rows)
+        line, want, pending, done = 1, max(chunk_rows, FIRST_LINES), b"", False
+        while pending or not done:
+            blocks, count = [pending], pending.count(b"\n")
+            while count < want and not done:
+                block = stream.read(BLOCK_BYTES)
+                block = block.encode("utf-8") if isinstance(block, str) else block
+                done = not block
+                blocks.append(block)
+                count += block.count(b"\n")
+            data = b"".join(blocks)
+            del blocks
+            cut = len(data) if count < want else \
+                int(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[want - 1]) + 1
+            text, pending = str(memoryview(data)[:cut], "utf-8"), data[cut:]
+            del data
             if line == 1:
                 text = text.lstrip("\ufeff")
-            yield line, text
-            line, size = line + len(rows), chunk_rows
+            if text:
+                yield line, text
+            line, want = line + min(count, want), chunk_rows
     finally:
         if close:
             stream.close()

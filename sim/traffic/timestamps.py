@@ -78,23 +78,21 @@ def read(text: str, column: int | str = 0, unit: str = "auto", duration_column: 
     each request's duration in `duration_unit` ("ms" or "s"). A clean file is read in one `pandas.read_csv`
     pass (floats, or `parse_dates` with the ISO 8601 format); anything else is read cell by cell, vectorised,
     to find and name the first bad line."""
-    _check.choice("unit", unit, NUMERIC_UNITS)
-    _check.choice("duration_unit", duration_unit, ("ms", "s"))
-    got = _read_fast(text, column, duration_column) or _read_cells(text, column, duration_column)
-    is_dt, values, durations, header_line, header = got
+    state = {}
+    part = parse_part(text, state, 1, column, unit, duration_column, duration_unit)
+    if "is_dt" not in state:
+        raise ValueError("the CSV holds no timestamps; expected one timestamp per row")
+    is_dt, values, durations = state["is_dt"], part.times, part.duration_ms
     if is_dt:
-        times, unit_used = pd.DatetimeIndex(values), None
+        times, unit_used = values, None
         notes = ["ISO 8601 date-times, relative to the earliest"]
     else:
         times, unit_used = numbers_to_seconds(values, unit)
         notes = [_UNIT_NOTES[unit_used] + (" (unit='auto', by the largest value)" if unit == "auto" else "")]
     if durations is not None:
-        durations = durations * (1000.0 if duration_unit == "s" else 1.0)
         notes.append(f"each request's duration from column {duration_column!r} ({duration_unit})")
-    skipped = {"header": [header_line + 1]} if header_line is not None else {}
-    blank = blank_lines(text)
-    if blank:
-        skipped["blank"] = blank
+    skipped = {k: part.skipped[k] for k in ("header", "blank") if k in part.skipped}
+    header_line = skipped["header"][0] - 1 if "header" in skipped else None
     since_start = not is_dt and unit_used in ("s", "ms")
     trace = make_trace("timestamps", times, duration_ms=durations, relative=not since_start, lines=line_count(text),
                        skipped=skipped, notes=notes, seconds_guessed=since_start and unit == "auto")
