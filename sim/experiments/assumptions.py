@@ -24,7 +24,7 @@ from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, LogNormal
 from ..intervals import peak_open
 from ..plotting import platform_colour, styled
-from ..prices import LAMBDA, price_table
+from ..prices import LAMBDA_PRICES, price_table
 from ..run import simulate
 from ..workload import Workload
 
@@ -388,7 +388,7 @@ def _holds(law: str, left, right) -> bool:
 def published_examples() -> pd.DataFrame:
     """AWS's worked Lambda pricing examples (facts.md s.2, TV-1 and TV-3) recomputed by sim.billing.lambda_cost."""
     tv1 = lambda_cost(requests=3_000_000, duration_ms=1000.0, memory_mb=512, free_tier=True, rounding_ms=100,
-                      gb_s_price=LAMBDA["duration_x86_64_page_rounded"])
+                      gb_s_price=LAMBDA_PRICES["duration_x86_64_page_rounded"])
     tv3_old = lambda_cost(requests=60_000_000, duration_ms=27.4, memory_mb=1024, rounding_ms=100)
     tv3_new = lambda_cost(requests=60_000_000, duration_ms=27.55, memory_mb=1024, rounding_ms=1)
     rows = [

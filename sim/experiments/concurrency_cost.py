@@ -21,7 +21,7 @@ from ..arrivals import Spike
 from ..config import LAMBDA_MB_PER_VCPU, CloudRunConfig, LambdaConfig
 from ..distributions import Exponential, Fixed
 from ..plotting import PLATFORM_LINESTYLES, new_figure, platform_colour, styled
-from ..prices import LAMBDA, MONTH_S, cloudrun_prices
+from ..prices import LAMBDA_PRICES, MONTH_S, cloudrun_prices
 from ..result import request_figures
 from ..run import simulate
 from ..sweep import summarise
@@ -338,15 +338,16 @@ def per_second_prices(lambda_memory_mb: int = 512, cloudrun_vcpu: float = 1.0, c
     """USD per second of one busy Lambda environment, per vCPU-second of Lambda CPU, and per second of one
     busy Cloud Run instance (request-based, Tier 1), from sim.prices (facts.md s.1, s.5, s.8)."""
     _check.number("lambda_memory_mb", lambda_memory_mb, low=128, high=10_240, integer=True)
-    gb_s = LAMBDA["duration_x86_64"].value_usd
-    run = cloudrun_prices("request")
+    gb_s = LAMBDA_PRICES["duration_x86_64"].value_usd
+    cloud_run = cloudrun_prices("request")
     return {
         "lambda_env_per_s": lambda_memory_mb / 1024 * gb_s,
         "lambda_vcpu_per_s": LAMBDA_MB_PER_VCPU / 1024 * gb_s,
-        "cloudrun_instance_per_s": cloudrun_vcpu * run["vcpu_s"].value_usd + cloudrun_memory_gib * run["gib_s"].value_usd,
-        "cloudrun_vcpu_2gib_per_s": run["vcpu_s"].value_usd + 2 * run["gib_s"].value_usd,
-        "lambda_request_usd": LAMBDA["request"].value_usd,
-        "cloudrun_request_usd": run["request"].value_usd,
+        "cloudrun_instance_per_s": (cloudrun_vcpu * cloud_run["vcpu_s"].value_usd
+                                    + cloudrun_memory_gib * cloud_run["gib_s"].value_usd),
+        "cloudrun_vcpu_2gib_per_s": cloud_run["vcpu_s"].value_usd + 2 * cloud_run["gib_s"].value_usd,
+        "lambda_request_usd": LAMBDA_PRICES["request"].value_usd,
+        "cloudrun_request_usd": cloud_run["request"].value_usd,
         "month_s": MONTH_S,
     }
 
