@@ -553,12 +553,13 @@ FIGURE_PAGES = [p for p in PAGES if p.source.suffix == ".ipynb" and "image/png" 
 @pytest.mark.parametrize("page", FIGURE_PAGES, ids=str)
 def test_every_figure_shows_its_text_at_least_10_px_at_1280_px_and_is_not_enlarged(visit, book_html, page: Page):
     """Each PNG records the smallest text it was drawn with, in its own pixels (sim.plotting.PNG_TEXT_KEY);
-    shown at clientWidth of its naturalWidth pixels, that text must be at least MIN_TEXT_PX high."""
+    shown at clientWidth of its naturalWidth pixels, that text must be at least MIN_TEXT_PX high. Each figure
+    is shown at the size it was drawn, neither enlarged nor shrunk: the column is PAGE_WIDTH_PX wide or more."""
     import io
 
     from PIL import Image
 
-    from sim.plotting import MIN_TEXT_PX, PNG_TEXT_KEY
+    from sim.plotting import MIN_TEXT_PX, PAGE_WIDTH_PX, PNG_TEXT_KEY
     visit.page.set_viewport_size({"width": 1280, "height": 900})
     visit.open(page.html)
     figures = visit.page.evaluate(READ_FIGURES)
@@ -573,8 +574,9 @@ def test_every_figure_shows_its_text_at_least_10_px_at_1280_px_and_is_not_enlarg
         shown_px = float(image.text[PNG_TEXT_KEY]) * figure["shown"] / figure["natural"]
         if shown_px < MIN_TEXT_PX - 0.01:
             problems.append(f"{label}: smallest text {shown_px:.1f} px at {figure['shown']:.0f} of {figure['natural']} px")
-        if figure["shown"] > figure["natural"] + 0.5:
-            problems.append(f"{label}: shown {figure['shown']:.0f} px wide, enlarged from {figure['natural']} px")
+        if abs(figure["shown"] - figure["natural"]) > 0.5:     # enlarged (blurred) or shrunk (text smaller)
+            problems.append(f"{label}: shown {figure['shown']:.0f} px wide, drawn {figure['natural']} px wide "
+                            f"(figures are drawn at most PAGE_WIDTH_PX = {PAGE_WIDTH_PX} px, the column's width)")
     assert not problems, f"{page.html}: " + "; ".join(problems)
 
 
