@@ -22,7 +22,14 @@ one read before it is refused with its line (default LOOKBACK_S, Lambda's maximu
 3,600 s maximum request timeout for services with longer timeouts); arrivals within it are sorted, stably, as
 the whole-file reader sorts them, and handed on once no later line can come before them. A file that keeps to
 the rule gives exactly the whole-file reader's seconds, durations and start. A CSV of timestamps must be in time
-order (lookback_s=0 by default), as a sorted export is.
+order (lookback_s=0 by default), as a sorted export is. A file written newest first (a CloudWatch Logs Insights
+export sorted by @timestamp desc) is refused as such: reverse it, or read it whole.
+
+The file is read in blocks and cut at newlines into stretches of text, not with pandas' own chunked readers
+(read_csv(chunksize=), read_json(lines=True, chunksize=)): the parsers need each stretch's text to number blank
+lines and to name the field a malformed line breaks, which those readers do not hand back. Each stretch is then
+parsed by pandas as the whole file is (read_csv and str.extract over the stretch, read_json(lines=True)). A Cloud
+Logging export that is one JSON array (not JSON lines) is parsed whole.
 """
 from __future__ import annotations
 
