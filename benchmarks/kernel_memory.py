@@ -32,7 +32,7 @@ MOVES = {
     "01_deployment_shape": ("deployment_shape", "spike_rate_per_s", 200.0, 400.0),
     "02_cold_starts": ("cold_starts", "gap_s", 600.0, 300.0),
     "03_concurrency_and_cost": ("concurrency", "max_concurrency", 80, 8),
-    "04_your_workload_decides": ("capstone", None, None, None),
+    "04_your_workload_decides": ("capstone", "mean_rate_per_s", 2.0, 3.0),
 }
 MB = 1e6
 

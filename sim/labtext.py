@@ -162,7 +162,8 @@ def cheaper_with_intervals(summary: pd.DataFrame, settings: Mapping[str, float],
 
 # ---------------------------------------------------------------- lab 4: your workload decides
 def _lowest_phrase(table: pd.DataFrame, spread: pd.DataFrame, row: str, what: str, unit) -> str:
-    """"X is <what> (figure)" when the margin exceeds the run-to-run spread, else "A and B are about equal (...)"
+    """"X is <what> (figure; next, Y at figure)" when the margin exceeds the run-to-run spread, else "A and B are
+    about equal (...)"
     (sim.experiments.capstone.lowest, among the platforms the verdict ranks); `unit(value)` formats a figure."""
     from .experiments import capstone
 
@@ -170,7 +171,9 @@ def _lowest_phrase(table: pd.DataFrame, spread: pd.DataFrame, row: str, what: st
     names = capstone.lowest(values, spread, capstone.RANKED[row])
     figures = " and ".join(unit(values[name]) for name in names)
     if len(names) == 1:
-        return f"{names[0]} is {what} ({figures})"
+        others = values.drop(names[0]).sort_values()
+        after = f"; next, {others.index[0]} at {unit(others.iloc[0])}" if len(others) else ""
+        return f"{names[0]} is {what} ({figures}{after})"
     return (f"{' and '.join(names)} are about equal ({figures}: the margin is inside the run-to-run spread "
             f"of {spread['replication'].nunique()} runs)")
 

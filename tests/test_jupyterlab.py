@@ -5,7 +5,10 @@ Each notebook is opened and run with Run > Run All Cells. Then no raw glue key, 
 no unresolved-reference message and no lab plumbing (glue calls, the sentence helpers' code) may be visible.
 In the student copies every control of every panel is then moved as a student would (typed into the readout,
 percent values typed with their "%", the concurrency control sent to both ends with Home and End, the switch
-clicked, the menu chosen), and after each move the panel's table and figure must change.
+clicked, the menu chosen), and after each move the panel's table and figure must change. Lab 4's capstone panel
+also gets a file through its file input (milliseconds since the start, two columns), its unit and column chosen,
+the file cleared with its button (the shape menu and rate slider disabled while the file is used, enabled after),
+and Lambda REPORT lines pasted, whose CPU share and per-request switch then move the verdict.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STUDENT = ROOT / "student" / "labs"
 LABS = ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")
+CAPSTONE = "04_your_workload_decides"
 #: What must never show on a page: glue roles or their keys, MyST's unknown-directive box, glue plumbing.
 RAW = {"glue role": re.compile(r"\{glue(:[a-z]+)?\}"), "glue key": re.compile(r"\blab[1-4]_[a-z0-9_]+\b"),
        "unknown directive": re.compile(r"Unknown (Directive|Role)"), "glue call": re.compile(r"\bglue\(")}
@@ -83,7 +87,7 @@ def lab_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("jupyterlab")
     served = root / "labs"
     shutil.copytree(STUDENT, served)
-    shutil.copytree(ROOT / "labs", served / "full", ignore=shutil.ignore_patterns("04_*", ".ipynb_checkpoints"))
+    shutil.copytree(ROOT / "labs", served / "full", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     settings = root / "settings" / "@jupyterlab"
     (settings / "notebook-extension").mkdir(parents=True)
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
@@ -163,6 +167,21 @@ def _check_what_shows(page, where: str) -> None:
     assert rendered and all(re.search(r"\d", r) for r in rendered), f"{where}: sentences {rendered}"
 
 
+def _changed(panel, before, where: str) -> None:
+    """Wait until the panel shows a table and a figure that both differ from `before`."""
+    try:
+        panel.page.wait_for_function(
+            """([p, before]) => { const out = p.querySelector('.widget-output');
+                 const t = out.querySelector('table'), i = out.querySelector('img');
+                 return t && i && (t.innerText !== before[0]) && (i.src !== before[1]); }""",
+            arg=[panel.element_handle(), before], timeout=30_000, polling=250)
+    except Exception as error:
+        after = _panel_state(panel)
+        raise AssertionError(f"{where}: the table and figure did not both change (table changed: "
+                             f"{after[0] != before[0]}, figure changed: {after[1] != before[1]}); the panel shows "
+                             f"{after[0][:300]!r}") from error
+
+
 def _panel_state(panel) -> tuple[str, str]:
     """The panel's table (as text) and figure (its image data) as it shows them now."""
     return panel.evaluate("""p => {
@@ -188,6 +207,14 @@ def _move(page, control, move) -> None:
     elif kind == "select":
         options = control.locator("option").all_inner_texts()
         control.locator("select").select_option(label=next(o for o in options if move[1] in o.lower()))
+    elif kind == "text":                       # a text box or text area: filled, then left (it reports on change)
+        box = control.locator("textarea, input[type=text]")
+        box.fill(move[1])
+        box.press("Tab")
+    elif kind == "upload":                     # a file through the file input, as the file dialog gives it
+        control.locator("input[type=file]").set_input_files(files=[move[1]])
+    elif kind == "button":
+        control.click()
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -208,17 +235,7 @@ def test_student_copy_runs_reads_and_every_control_moves_its_table_and_figure(br
                 for step in steps:
                     before = _panel_state(panel)
                     _move(page, control, step)
-                    try:
-                        page.wait_for_function(
-                            """([p, before]) => { const out = p.querySelector('.widget-output');
-                                 const t = out.querySelector('table'), i = out.querySelector('img');
-                                 return t && i && (t.innerText !== before[0]) && (i.src !== before[1]); }""",
-                            arg=[panel.element_handle(), before], timeout=30_000, polling=250)
-                    except Exception as error:
-                        after = _panel_state(panel)
-                        raise AssertionError(f"{lab}: {label!r} {step}: the table and figure did not both change "
-                                             f"(table changed: {after[0] != before[0]}, figure changed: "
-                                             f"{after[1] != before[1]}); the panel shows {after[0][:300]!r}") from error
+                    _changed(panel, before, f"{lab}: {label!r} {step}")
                     if step[0] == "type" and step[1].endswith("%"):
                         assert control.locator(".widget-readout").inner_text().strip() == step[1].rstrip("%")
             readouts = panel.locator(".widget-hslider .widget-readout").all_inner_texts()
@@ -228,7 +245,81 @@ def test_student_copy_runs_reads_and_every_control_moves_its_table_and_figure(br
         _shut_down_kernels(base, token)
 
 
-@pytest.mark.parametrize("lab", LABS)
+#: The capstone panel's moves, in order: (label of the control, move, whether the table and figure must change).
+#: The shapes first; then a file (milliseconds since the start in two columns) read as seconds, then as
+#: milliseconds, then from its second column; the format named as detected (the same verdict); the file cleared
+#: (the shape again) and the timestamp settings put back (ignored without a file: the same); then REPORT lines
+#: pasted, their CPU share and the per-request switch.
+UNIT_COLUMN_FILE = "sent_ms,done_ms\n" + "".join(f"{k * 15000},{k * 7500 + 40}\n" for k in range(200))
+CAPSTONE_MOVES = [
+    ("traffic shape", ("select", "steady"), True),
+    ("mean requests per second", ("type", "3"), True),
+    ("window (minutes; timestamps: how long the export covers)", ("type", "20"), True),
+    ("CPU per request (ms)", ("type", "50"), True),
+    ("I/O wait per request (ms)", ("type", "300"), True),
+    ("upload a file", ("upload", {"name": "export.csv", "mimeType": "text/csv",
+                                  "buffer": UNIT_COLUMN_FILE.encode()}), True),
+    ("timestamp unit", ("select", "ms"), True),
+    ("timestamp column (number from 0, or name)", ("text", "1"), True),
+    ("file format", ("select", "timestamps"), False),
+    ("clear the file", ("button",), True),
+    ("timestamp column (number from 0, or name)", ("text", "0"), False),
+    ("timestamp unit", ("select", "detect"), False),
+    ("timestamps", ("text", (ROOT / "labs" / "data" / "sample_lambda_report.csv").read_text()), True),
+    ("CPU share of a logged duration", ("type", "0.5"), True),
+    ("each request's own duration (when the file has one)", ("click",), True),
+]
+
+
+def _capstone_control(panel, label: str):
+    """A capstone control by its label (a button or the file input by their text)."""
+    if label in ("upload a file", "clear the file"):
+        return panel.locator(".widget-upload, .widget-button", has_text=label).first
+    return panel.locator(".widget-inline-hbox", has=panel.page.get_by_text(label, exact=True)).first
+
+
+def _shape_controls_disabled(panel) -> tuple[bool, bool]:
+    shape = _capstone_control(panel, "traffic shape").locator("select")
+    rate = _capstone_control(panel, "mean requests per second")
+    return shape.is_disabled(), rate.locator(".noUi-target[disabled], .slider-container [disabled]").count() > 0
+
+
+def test_lab4_student_copy_runs_reads_and_every_capstone_control_moves_the_verdict(browser, lab_server):
+    base, token = lab_server
+    page = _run_all(browser, base, token, f"{CAPSTONE}.ipynb")
+    try:
+        _check_what_shows(page, f"student copy of {CAPSTONE}")
+        panels = page.locator(".jp-OutputArea-output > .widget-vbox")
+        assert panels.count() == 1, f"{CAPSTONE}: {panels.count()} panels"
+        panel = panels.first
+        panel.page = page
+        panel.scroll_into_view_if_needed()
+        labels = {l.strip("\u200b ") for l in panel.locator(".widget-label, .widget-checkbox label").all_inner_texts()}
+        assert labels - {""} == {label for label, _, _ in CAPSTONE_MOVES} - {"upload a file", "clear the file"}
+        for label, step, changes in CAPSTONE_MOVES:
+            where = f"{CAPSTONE}: {label!r} {step[0]}"
+            control = _capstone_control(panel, label)
+            before = _panel_state(panel)
+            _move(page, control, step)
+            if changes:
+                _changed(panel, before, where)
+            else:
+                page.wait_for_timeout(1500)
+                assert _panel_state(panel) == before, f"{where}: the verdict changed"
+            if label == "upload a file":
+                assert _shape_controls_disabled(panel) == (True, True), f"{where}: shape controls still enabled"
+                assert "829.167" in _panel_state(panel)[0], f"{where}: read as seconds, 200 rows span 829 hours"
+            if label == "clear the file":
+                assert _shape_controls_disabled(panel) == (False, False), f"{where}: shape controls still disabled"
+            if label == "timestamp unit" and step[1] == "ms":
+                assert "0.829" in _panel_state(panel)[0], f"{where}: 200 requests 15 s apart span 0.829 hours"
+        _check_what_shows(page, f"student copy of {CAPSTONE}, after the moves")
+    finally:
+        page.close()
+        _shut_down_kernels(base, token)
+
+
+@pytest.mark.parametrize("lab", [*LABS, CAPSTONE])
 def test_full_lab_runs_top_to_bottom_and_reads(browser, lab_server, lab):
     base, token = lab_server
     page = _run_all(browser, base, token, f"full/{lab}.ipynb")

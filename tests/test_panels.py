@@ -256,3 +256,27 @@ def test_a_panel_figure_is_rendered_no_wider_than_the_page_shows_it():
     width_in, height_in = panel.shown.get_size_inches()
     assert width_px == pytest.approx(PAGE_WIDTH_PX, abs=1)             # 9 inches at 760/9 dpi, not 900 px
     assert height_px == pytest.approx(height_in * PAGE_WIDTH_PX / width_in, abs=1)
+
+
+def test_freed_memory_goes_back_to_the_system_and_every_panel_run_starts_by_giving_it_back(monkeypatch):
+    """glibc keeps freed small blocks in its heap; sim.heap.give_back returns them (malloc_trim), and each lab
+    panel's run calls it first, so a kernel's size follows what it holds, not what it once held."""
+    import psutil
+
+    from sim import heap
+
+    process = psutil.Process()
+    blocks = [bytes(1000) + bytes([k % 256]) for k in range(150_000)]   # 150 MB in small heap blocks
+    held_mb = process.memory_info().rss / 1e6
+    del blocks
+    assert heap.give_back()
+    assert process.memory_info().rss / 1e6 < held_mb - 100
+    calls = []
+    monkeypatch.setattr(heap, "give_back", lambda: calls.append(1) or True)
+    for name, control in [("deployment_shape", "spike_rate_per_s"), ("cold_starts", "gap_s"),
+                          ("concurrency", "cpu_ms"), ("traffic_cost", "mean_rate_per_s"),
+                          ("capstone", "mean_rate_per_s")]:
+        panel = build(name)
+        before = len(calls)
+        set_control(panel, control, panel.controls[control].min)
+        assert panel.status == "ok" and len(calls) == before + 1, name

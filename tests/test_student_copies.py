@@ -169,6 +169,19 @@ def _words(cell) -> list[str]:
     return [line for line in lines if len(line) >= 30 and not line.startswith(("```", ":class:"))]
 
 
+def test_the_code_of_an_answers_numbers_is_not_in_the_student_copy_and_must_be_tagged():
+    answer = _md("```{dropdown} Answer\nIt is {glue:text}`sky_share` blue.\n```", "solution")
+    computing = _code('share = 0.5\nglue("sky_share", f"{share:.0%}", display=False)')
+    lab = _lab(_md("# Lab 9"), _md("**Think!** How blue?"), computing, answer)
+    with pytest.raises(ValueError, match=r"cell .* glues \['sky_share'\], numbers of a Think! answer; tag it 'answer-data'"):
+        copies.check_lab(lab, Path("labs/x.ipynb"))
+    computing.metadata["tags"] = ["remove-input", "answer-data"]
+    copies.check_lab(lab, Path("labs/x.ipynb"))
+    student = copies.student_copy(lab)
+    assert not [c for c in student.cells if "sky_share" in c.source or "share = 0.5" in c.source]
+    assert copies.answer_code(lab) == [computing]
+
+
 @pytest.mark.parametrize("lab", LABS, ids=[p.stem for p in LABS])
 def test_no_answer_is_left_in_a_student_copy(lab):
     full = nbformat.read(lab, as_version=4)
@@ -183,6 +196,15 @@ def test_no_answer_is_left_in_a_student_copy(lab):
         cell = nbformat.v4.new_markdown_cell(source)
         left = [line for line in _words(cell) if line in text]
         assert not left, f"{lab.name}: answer lines left in the student copy: {left[:3]}"
+    # Nor the code that computes an answer's numbers (tagged answer-data; check_lab refuses it untagged), nor any
+    # call that glues a number an answer quotes.
+    for cell in copies.answer_code(full):
+        code_lines = [line.strip() for line in cell.source.splitlines() if len(line.strip()) >= 20
+                      and not line.lstrip().startswith(("#", "from ", "import "))]
+        left = [line for line in code_lines if line in text]
+        assert not left, f"{lab.name}: the code of an answer's numbers is left in the student copy: {left[:3]}"
+    glued = set(copies.GLUE_CALL.findall(text)) & copies.answer_keys(full)
+    assert not glued, f"{lab.name}: the student copy glues numbers of the answers: {sorted(glued)}"
     assert all(c.cell_type != "code" or not c.outputs for c in student.cells)
 
 

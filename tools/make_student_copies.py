@@ -9,6 +9,8 @@ The labs in labs/ are authored with their solutions. Two kinds of cell carry the
   tagged `exercise` and `raises-exception` that says which exercise it is and raises NotImplementedError.
   If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
   so the scaffolding around it stays.
+A code cell tagged `answer-data` computes the numbers of a Think! answer (glued for the answer and the answer key):
+it is left out of the student copy, as the answer is.
 Cells tagged `html-twin` (a chart for the HTML book, which has no kernel, and its text) are left out: a student has the live panel.
 Student copies have no stored outputs (students run them) and keep everything else, with their own "How a lab works"
 box and the Sphinx-only roles ({doc}, {term}, {cite}) made readable in JupyterLab (`readable`); the labs' data files
@@ -38,11 +40,14 @@ SOLUTION_TAG = "solution"
 HIDDEN_SOLUTION_TAG = "hide-cell"
 #: Cells of the HTML book only (a twin: a chart that moves without a kernel, and its text): a student has the live panel.
 BOOK_ONLY_TAG = "html-twin"
+#: Code that computes a Think! answer's numbers: the answer itself, so not in a student copy.
+ANSWER_DATA_TAG = "answer-data"
 EXERCISE_TAG = "exercise"
 RAISES_TAG = "raises-exception"
 EXERCISE_HEADING = re.compile(r"^\s*\*\*Exercise\s+(\d+\.\d+)\b", re.MULTILINE)
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 GLUE_ROLE = re.compile(r"\{glue(:[a-z]*)?\}`([^`:]+?)(:[^`]*)?`")
+GLUE_CALL = re.compile(r"""\bglue\(\s*['"]([^'"]+)['"]""")
 
 
 def tags(cell) -> list[str]:
@@ -126,7 +131,7 @@ def student_copy(nb, labs_dir: Path = LABS):
     student = copy.deepcopy(nb)
     cells = []
     for cell in student.cells:
-        if BOOK_ONLY_TAG in tags(cell):
+        if BOOK_ONLY_TAG in tags(cell) or ANSWER_DATA_TAG in tags(cell):
             continue
         if is_solution(cell):
             if cell.cell_type != "code":
@@ -235,8 +240,28 @@ def lab_title(nb, lab: Path) -> str:
     return lab.stem
 
 
+def answer_keys(nb) -> set[str]:
+    """The glue keys the lab's answers (solution markdown) quote."""
+    return {m.group(2) for c in nb.cells if c.cell_type == "markdown" and is_solution(c)
+            for m in GLUE_ROLE.finditer(c.source)}
+
+
+def answer_code(nb) -> list:
+    """The code cells that compute an answer's numbers: glue a key an answer quotes, or tagged answer-data
+    (a worked exercise's solution is not among them: the student copy stubs it)."""
+    keys = answer_keys(nb)
+    return [c for c in nb.cells if c.cell_type == "code" and not is_solution(c)
+            and (ANSWER_DATA_TAG in tags(c) or keys & set(GLUE_CALL.findall(c.source)))]
+
+
 def check_lab(nb, lab: Path) -> None:
-    """Refuse a lab whose exercises and solutions do not pair up."""
+    """Refuse a lab whose exercises and solutions do not pair up, or whose answers' numbers are computed in a cell
+    that a student copy would keep (not tagged answer-data)."""
+    for cell in answer_code(nb):
+        if ANSWER_DATA_TAG not in tags(cell):
+            glued = sorted(answer_keys(nb) & set(GLUE_CALL.findall(cell.source)))
+            raise ValueError(f"{lab.name}: cell {cell.get('id')!r} glues {glued}, numbers of a Think! answer; "
+                             f"tag it {ANSWER_DATA_TAG!r} so that the student copy leaves it out")
     for cell in nb.cells:
         if cell.cell_type == "code" and is_solution(cell) and exercise_id(cell) is None:
             raise ValueError(f"{lab.name}: cell {cell.get('id')!r}: a solution code cell needs metadata 'exercise'")

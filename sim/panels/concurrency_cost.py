@@ -21,6 +21,7 @@ from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
+from ..heap import released
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
 from ..run import Comparison
 from ._common import (PANEL_MAX_REQUESTS, SpikeWindow, bars, check_configs, column_table, figure, limited,
@@ -103,7 +104,8 @@ def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int
     if owner is not None:
         controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", owner, "max_concurrency",
                                                             d["max_concurrency"])
-    return widgets.Panel(functools.partial(burst_experiment, configs=configs, max_requests=max_requests), burst_show,
+    return widgets.Panel(released(functools.partial(burst_experiment, configs=configs, max_requests=max_requests)),
+                         burst_show,
                          table=burst_table, expected_requests=burst_expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)
 
@@ -212,7 +214,8 @@ def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL
         "on_fraction": fitted.percent("share of each 10 min with traffic", d["on_fraction"], 0.01, 1.0, 0.01),
         "io_share": fitted.percent("share of a request spent on I/O", d["io_share"], 0.0, 0.98, 0.01),
     }
-    return widgets.Panel(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests), traffic_show,
+    return widgets.Panel(released(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests)),
+                         traffic_show,
                          table=traffic_table, expected_requests=traffic_expected_requests, max_requests=max_requests,
                          cap_hint="lower the mean rate", **controls)
 

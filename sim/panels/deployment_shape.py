@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.deployment_shape import API_CPU_MS, API_IO_MS, DISTINCT_KEYS
+from ..heap import released
 from ..plotting import STYLE, platform_colour, platform_key, plot_instances, PLATFORM_LINESTYLES
 from ..run import Comparison
 from ..state import cache_hit_rate, db_connections
@@ -152,6 +153,6 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
         controls["connections_per_instance"] = fitted.config_slider(
             "Cloud Run pool size per instance", cloud_run, "connections_per_instance", 1, high=50)
         controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", cloud_run, "max_concurrency")
-    return widgets.Panel(functools.partial(experiment, configs=configs, max_requests=max_requests), show,
+    return widgets.Panel(released(functools.partial(experiment, configs=configs, max_requests=max_requests)), show,
                          table=table, expected_requests=expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)
