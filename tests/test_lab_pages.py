@@ -1,4 +1,4 @@
-"""Labs 1-3 in the built book, as Chromium shows them: their result sentences read with their numbers (displayed by
+"""Labs 1-4 in the built book, as Chromium shows them: their result sentences read with their numbers (displayed by
 the labs' own code, whose input the book removes), with no raw glue key, no unknown directive and no plumbing;
 the chapter links lead to the chapters' pages. The same labs in JupyterLab: tests/test_jupyterlab.py."""
 from __future__ import annotations
@@ -10,7 +10,9 @@ import pytest
 
 from conftest import ROOT
 
-LABS = ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")
+#: Each lab and the chapter it goes with.
+LABS = {"01_deployment_shape": "01_deployment_shape", "02_cold_starts": "02_cold_starts",
+        "03_concurrency_and_cost": "03_concurrency_and_cost", "04_your_workload_decides": "04_the_workload_decides"}
 #: A glue role or key, MyST's unknown-directive box, a glue call, or a sentence cell's code (a line that starts with
 #: the helper's call; a worked solution may use it inside its code).
 RAW = re.compile(r"\{glue(:[a-z]+)?\}|\blab[1-4]_[a-z0-9_]+\b|Unknown (Directive|Role)|\bglue\(|^labtext\.", re.MULTILINE)
@@ -23,7 +25,7 @@ def _sentences(lab: str) -> list[str]:
             and c.source.startswith("labtext.") for o in c.outputs if "text/markdown" in o.get("data", {})]
 
 
-@pytest.mark.parametrize("lab", LABS)
+@pytest.mark.parametrize("lab", list(LABS))
 def test_lab_page_reads_its_sentences_with_their_numbers(browser, book_url, lab):
     page = browser.new_page()
     try:
@@ -37,8 +39,11 @@ def test_lab_page_reads_its_sentences_with_their_numbers(browser, book_url, lab)
             for line in sentence.splitlines():     # each line, with its numbers, as the reader sees it
                 words = re.sub(r"[*`]", "", line).strip()
                 assert re.search(r"\d", sentence) and words in " ".join(text.split()), f"{lab}: {words!r}"
+        if lab == "04_your_workload_decides":       # the figures a code cell shows, with their captions
+            for name in ("fig-lab4-defaults", "fig-lab4-map"):
+                assert page.locator(f"figure#{name} img").count() == 1, name
         links = page.eval_on_selector_all("article a[href*='chapters/']", "es => es.map(e => e.getAttribute('href'))")
-        assert f"../chapters/{lab}.html" in links
+        assert f"../chapters/{LABS[lab]}.html" in links
         assert "../chapters/glossary.html" in links
     finally:
         page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from sim import labtext
 from sim.panels import cold_starts, concurrency_cost, deployment_shape
 
@@ -60,3 +61,47 @@ def test_cheaper_only_when_the_intervals_do_not_overlap():
     assert close.data.startswith("Steady: Lambda and Cloud Run cost about the same ($5.20 and $5.00")
     with pytest.raises(ValueError, match="configs \\['Lambda MI'\\] are not in the summary"):
         labtext.cheaper_with_intervals(_summary((1, 2, 3), (1, 2, 3)), {1.0: "x"}, "Lambda", "Lambda MI")
+
+
+def _capstone_spread(usd, p99_ms):
+    """A capstone.verdict_spread table from per-config lists (one value per replication)."""
+    return pd.DataFrame([{"replication": k, "config": name, "monthly_usd": usd[name][k],
+                          "latency_p99_ms": p99_ms[name][k], "throttle_rate": 0.0}
+                         for name in usd for k in range(len(usd[name]))])
+
+
+def test_lab4_sentences_name_a_winner_only_beyond_the_run_to_run_spread():
+    from sim.experiments import capstone
+
+    sample = capstone.workload_from_csv(ROOT / "labs" / "data" / "sample_requests.csv", duration_s=1800.0)
+    verdict = capstone.verdict(sample)
+    spread = capstone.verdict_spread(sample)
+    text = labtext.capstone_sample(verdict, spread, sample.duration_s, 20.0, capstone.CONFIGS[0]).data
+    cost = verdict.loc["monthly cost (USD)"].astype(float).sort_values()
+    assert f"The sample holds {verdict.loc['requests', 'Lambda']:,} requests over 30 minutes." in text
+    assert (f"For it, {cost.index[0]} is the cheapest (${cost.iloc[0]:,.2f} a month; next, {cost.index[1]} at "
+            f"${cost.iloc[1]:,.2f} a month);") in text
+    assert f"up to {verdict.loc['peak instances', 'Lambda']} environments" in text
+    # The same verdict with a spread in which the p99s straddle each other: "about equal", both named.
+    p99 = verdict.loc["p99 latency (ms)"].astype(float)
+    usd = {name: [float(verdict.loc["monthly cost (USD)", name]) * f for f in (1, 1.01, 0.99)] for name in verdict.columns}
+    swing = {name: (200.0 if k % 2 else -200.0) for k, name in enumerate(verdict.columns)}
+    wide = _capstone_spread(usd, {name: [p99[name], p99[name] + swing[name], p99[name] - swing[name]]
+                                  for name in verdict.columns})
+    close = labtext.capstone_sample(verdict, wide, sample.duration_s, 20.0, capstone.CONFIGS[0]).data
+    assert "At the p99, " in close and " are about equal (" in close.split("At the p99, ")[1]
+    assert "the margin is inside the run-to-run spread of 3 runs" in close
+
+
+def test_lab4_map_sentences_count_its_cells():
+    cells = pd.DataFrame({"rate_per_s": [0.2, 2.0, 20.0, 20.0], "on_fraction": [1.0] * 4,
+                          "io_share": [0.2, 0.2, 0.2, 0.9], "cheapest": ["Lambda", "Cloud Run", "Lambda MI", "Cloud Run"],
+                          "sure": [True, False, True, True]})
+    table = pd.DataFrame([{"rate_per_s": c.rate_per_s, "on_fraction": 1.0, "io_share": c.io_share,
+                           "replication": k, "config": name}
+                          for c in cells.itertuples() for k in range(3) for name in ("Lambda", "Cloud Run", "Lambda MI")])
+    text = labtext.capstone_map(cells, table).data
+    assert text.startswith("The map holds 4 cells (12 simulations of 3 platforms each).")
+    assert "In 3 of them the replications separate" in text
+    assert "Lambda Managed Instances are cheapest in 1 cell of this map." in text
+    assert text.endswith("(90% I/O), the cheapest is Cloud Run.")
