@@ -304,35 +304,46 @@ def simulate_windows(workload, config, **options) -> Aggregate:
 def compare_chunks(chunks, *configs, duration_s: float, cpu_ms: Distribution = Fixed(50.0),
                    io_ms: Distribution = Fixed(0.0), mode: str = "sync", seed: int = 0, window_s: float = WINDOW_S,
                    warmup_s: float | None = None, executor="process", max_workers: int | None = None, progress=None,
-                   step_s: float = STEP_S) -> Comparison:
+                   step_s: float = STEP_S, cpu_share: float | None = None) -> Comparison:
     """compare_windows for a trace read in chunks, never all in memory: `chunks` yields its arrival timestamps
     (seconds since the trace began, in order across chunks), e.g.
     `(c["t_s"].to_numpy() for c in pandas.read_csv(path, chunksize=1_000_000))`. Each window takes its
     timestamps (with its warm-up's) as the chunks arrive and goes to a worker; only the windows in flight and the
     chunk being read are held. Timestamps from `duration_s` on are left out, as a Replay's are. Each request's
     work is drawn from `cpu_ms` and `io_ms` in its window, so the answer is compare_windows's on the same
-    timestamps as one Replay."""
+    timestamps as one Replay. With `cpu_share`, chunks that carry each request's logged duration (sim.traffic's
+    Chunks, `duration_ms`) give each request its own work instead, split as sim.workload.recorded_work splits it
+    (cpu_share of it CPU, the rest I/O): compare_windows's answer with those Recorded values."""
     spec = LongWorkload(Poisson(0.0), duration_s, cpu_ms, io_ms, mode)   # checks the fields
     for name, work in (("cpu_ms", cpu_ms), ("io_ms", io_ms)):
         if isinstance(work, Recorded):
             raise ValueError(f"{name}={work!r} is not allowed with chunks; expected a distribution such as "
                              "Exponential(mean_ms=...)")
+    if cpu_share is not None:
+        _check.number("cpu_share", cpu_share, low=0, high=1)
     warmup_s = _check_run(configs, seed, window_s, warmup_s, step_s, executor)
     windows = plan(spec.duration_s, window_s, warmup_s)
-    jobs = _chunk_jobs(iter(chunks), spec, configs, windows, int(seed), float(step_s))
+    jobs = _chunk_jobs(iter(chunks), spec, configs, windows, int(seed), float(step_s), cpu_share)
     return _merged(configs, _run_jobs(enumerate(jobs), len(windows) * len(configs), executor, max_workers,
                                       progress))
 
 
-def _chunk_jobs(chunks, spec: LongWorkload, configs, windows: list[Window], seed: int, step_s: float):
-    """Each window's jobs, in window order, from a stream of timestamp chunks."""
-    held = np.zeros(0)
+def _chunk_jobs(chunks, spec: LongWorkload, configs, windows: list[Window], seed: int, step_s: float,
+                cpu_share: float | None = None):
+    """Each window's jobs, in window order, from a stream of timestamp chunks (and, with `cpu_share`, of each
+    request's logged duration_ms)."""
+    held, held_ms = np.zeros(0), np.zeros(0)
     count, last_s = 0, 0.0       # timestamps read so far (to name a bad one), the last of them
     for w, following in zip(windows, windows[1:] + [None]):
         while held.size == 0 or held[-1] < w.core_end_s:
             chunk = next(chunks, None)
             if chunk is None:
                 break
+            if cpu_share is not None:
+                if getattr(chunk, "duration_ms", None) is None:
+                    raise ValueError(f"cpu_share={cpu_share!r} is not allowed with chunks without durations; expected "
+                                     "chunks with duration_ms (sim.traffic.read_chunks of a log that has them)")
+                held_ms = np.concatenate([held_ms, np.asarray(chunk.duration_ms, dtype=float)])
             chunk = np.asarray(chunk, dtype=float).ravel()
             previous = np.r_[last_s, chunk[:-1]]
             bad = np.flatnonzero(~np.isfinite(chunk) | (chunk < 0) | (chunk < previous))
@@ -345,7 +356,10 @@ def _chunk_jobs(chunks, spec: LongWorkload, configs, windows: list[Window], seed
             held = np.concatenate([held, chunk])
         lo, hi = np.searchsorted(held, [w.run_start_s, w.core_end_s], side="left")
         timestamps = held[lo:hi].copy()
+        work = (spec.cpu_ms, spec.io_ms) if cpu_share is None else \
+            (held_ms[lo:hi] * cpu_share, held_ms[lo:hi] * (1 - cpu_share))
         for config in configs:
-            yield _Job(None, spec.cpu_ms, spec.io_ms, spec.mode, config, w, seed, step_s, timestamps)
+            yield _Job(None, *work, spec.mode, config, w, seed, step_s, timestamps)
         if following is not None:
-            held = held[np.searchsorted(held, following.run_start_s, side="left"):]
+            keep = np.searchsorted(held, following.run_start_s, side="left")
+            held, held_ms = held[keep:], held_ms[keep:] if cpu_share is not None else held_ms

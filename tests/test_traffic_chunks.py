@@ -200,3 +200,23 @@ def test_compare_chunks_fed_by_the_reader_gives_the_whole_traces_answer(tmp_path
         np.testing.assert_array_equal(streamed[name].latency_counts, whole[name].latency_counts)
     assert whole["Lambda"].requests == arrival.size
     assert traffic.extent(path, chunk_rows=500) == (arrival.size, Replay(trace.timestamps_s).natural_duration_s)
+
+
+def test_each_requests_logged_duration_streams_as_its_work(tmp_path):
+    """compare_chunks with cpu_share takes each request's duration from the chunks: the answer of
+    compare_windows on the trace read whole with those durations as Recorded work (recorded_work's split)."""
+    from sim.workload import recorded_work
+    source = LAB / samples.FILES["access_log"]
+    trace = traffic.read(source)
+    cpu, io = recorded_work(trace.duration_ms, cpu_share=0.25)
+    configs = (LambdaConfig(), CloudRunConfig())
+    whole = win.compare_windows(win.LongWorkload(Replay(trace.timestamps_s), cpu_ms=cpu, io_ms=io), *configs, seed=3,
+                                window_s=30.0, executor=None)
+    streamed = win.compare_chunks(traffic.read_chunks(source, chunk_rows=50, lookback_s=2.0), *configs,
+                                  duration_s=Replay(trace.timestamps_s).natural_duration_s, seed=3, window_s=30.0,
+                                  executor=None, cpu_share=0.25)
+    for name in whole:
+        assert streamed[name].summary() == whole[name].summary()
+        assert streamed[name].bill().lines.equals(whole[name].bill().lines)
+    with pytest.raises(ValueError, match=r"cpu_share=0.25 is not allowed with chunks without durations"):
+        win.compare_chunks(iter([np.array([0.0, 1.0])]), LambdaConfig(), duration_s=5.0, executor=None, cpu_share=0.25)
