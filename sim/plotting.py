@@ -116,12 +116,26 @@ class PageCanvas(FigureCanvasAgg):
         self._png_metadata: dict | None = None
         self.mpl_connect("draw_event", self._record_text_size)
 
-    def print_figure(self, filename, dpi=None, *args, **kwargs):
+    def print_figure(self, filename, dpi=None, *args, bbox_inches=None, pad_inches=None, **kwargs):
         if dpi is None or dpi == "figure":
             dpi = matplotlib.rcParams["savefig.dpi"] if dpi is None else dpi
             dpi = self.figure.dpi if dpi == "figure" else dpi
+        if bbox_inches == "tight":
+            dpi = self._tight_dpi(dpi, matplotlib.rcParams["savefig.pad_inches"] if pad_inches is None else pad_inches)
         raise_small_text(self.figure, dpi)
-        return super().print_figure(filename, dpi, *args, **kwargs)
+        return super().print_figure(filename, dpi, *args, bbox_inches=bbox_inches, pad_inches=pad_inches, **kwargs)
+
+    def _tight_dpi(self, dpi: float, pad_in: float, rounds: int = 4) -> float:
+        """`dpi`, lowered until the figure's tight box (a notebook's inline figure) is at most PAGE_WIDTH_PX
+        wide: a label reaching past the figure's edge widens the image, which the page would then shrink."""
+        for _ in range(rounds):
+            raise_small_text(self.figure, dpi)
+            self.figure.draw_without_rendering()
+            width_in = self.figure.get_tightbbox(self.get_renderer()).width + 2 * pad_in
+            if width_in * dpi <= PAGE_WIDTH_PX:
+                break
+            dpi = PAGE_WIDTH_PX / width_in * 0.995
+        return dpi
 
     def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_other_renderers_options):
         self._png_metadata = dict(metadata or {})     # filled in once the figure is drawn, before it is written
@@ -427,13 +441,63 @@ def value_axis_problems(figure: Figure) -> list[str]:
     return problems
 
 
+def spacing_problems(figure: Figure) -> list[str]:
+    """Each linear axis of `figure` whose numeric ticks are not placed at their values (e.g. I/O shares
+    0%, 50%, 90%, 98% equally apart) and whose label does not say how it is spaced ("log", "categories");
+    panels side by side may share one label, so any x (or y) label of the figure can say it.
+
+    Ticks are at their values when the labels are a straight-line function of the positions (to 2% of their
+    range, for rounded labels). Axes showing an image (a heatmap) or a colour bar, and log axes, are not
+    counted. Draws the figure once."""
+    figure.canvas.draw()
+    labels = {name: " ".join(getattr(ax, f"{name}axis").get_label_text().lower() for ax in figure.axes)
+              for name in ("x", "y")}
+    problems = []
+    for number, ax in enumerate(figure.axes):
+        if ax.images or hasattr(ax, "_colorbar") or not (ax.lines or ax.patches or ax.collections):
+            continue
+        for name in ("x", "y"):
+            axis = getattr(ax, f"{name}axis")
+            ticks = _numeric_ticks(axis)
+            said = "log" in labels[name] or "categor" in labels[name]
+            if axis.get_scale() != "linear" or ticks is None or len(ticks) < 3 or said:
+                continue
+            positions, values = np.array(ticks, dtype=float).T
+            slope, intercept = np.polyfit(positions, values, 1)
+            off = np.abs(values - (slope * positions + intercept)).max()
+            if off > 0.02 * (values.max() - values.min()):
+                title = ax.get_title() or f"Axes {number}"
+                shown = ", ".join(t.get_text() for t in axis.get_ticklabels() if t.get_text())
+                problems.append(f"{title!r}: {name} axis ticks {shown} are not placed at their values and its "
+                                f"label {axis.get_label_text()!r} does not say how it is spaced")
+    return problems
+
+
+def _numeric_ticks(axis) -> list[tuple[float, float]] | None:
+    """(position, value) of the axis's labelled ticks in view; None if a label is not a number."""
+    low, high = sorted(axis.get_view_interval())
+    ticks = []
+    for tick in axis.get_major_ticks():
+        text = tick.label1.get_text() if tick.label1.get_visible() else ""
+        if not text.strip() or not low <= tick.get_loc() <= high:
+            continue
+        try:
+            ticks.append((tick.get_loc(), _number_of(text)))
+        except ValueError:
+            return None
+    return ticks
+
+
+def _number_of(label: str) -> float:
+    return float(label.translate(_NUMBER_DECORATION).replace("\u2212", "-"))
+
+
 def _holds_categories(axis) -> bool:
-    labels = [t.get_text().translate(_NUMBER_DECORATION).replace("\u2212", "-") for t in axis.get_ticklabels()]
-    labels = [label for label in labels if label]
+    labels = [t.get_text() for t in axis.get_ticklabels() if t.get_text().strip()]
     if not labels:
         return False
     try:
-        [float(label) for label in labels]
+        [_number_of(label) for label in labels]
     except ValueError:
         return True
     return False
