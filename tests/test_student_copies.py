@@ -250,3 +250,24 @@ def test_exercise_prompts_name_the_arguments_they_need(exercise, names):
 def test_every_lab_says_where_its_defaults_are(lab):
     prose = "\n".join(c.source for c in nbformat.read(lab, as_version=4).cells if c.cell_type == "markdown")
     assert re.search(r"`lab\.(CONCURRENCY_)?DEFAULTS`", prose)
+
+
+def test_lab4_glues_only_the_numbers_its_answers_quote_and_its_student_copy_none():
+    """Lab 4's sentences are displayed by its code; glue is left only for its answers (and the answer key that
+    quotes them), computed in cells the student copy leaves out or stubs."""
+    lab = ROOT / "labs" / "04_your_workload_decides.ipynb"
+    full = nbformat.read(lab, as_version=4)
+    student = nbformat.read(copies.STUDENT_DIR / lab.name, as_version=4)
+    assert not [c.get("id") for c in student.cells if "glue" in c.source]
+    assert not [c.get("id") for c in full.cells if c.cell_type == "markdown" and "{glue" in c.source
+                and "solution" not in c.metadata.get("tags", [])]
+    gluing = [c for c in full.cells if c.cell_type == "code" and copies.GLUE_CALL.search(c.source)]
+    assert gluing and all({"answer-data", "solution"} & set(c.metadata.get("tags", [])) for c in gluing)
+    glued = {key for c in gluing for key in copies.GLUE_CALL.findall(c.source)}
+    assert glued == copies.answer_keys(full)
+    sentences = [c for c in full.cells if c.cell_type == "code" and c.source.startswith("labtext.")]
+    assert len(sentences) == 3 and all(c.metadata.get("jupyter", {}).get("source_hidden") and
+                                       "remove-input" in c.metadata["tags"] for c in sentences)
+    for cell in sentences:
+        shown = [o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o.get("data", {})]
+        assert shown and re.search(r"\d", shown[0])
