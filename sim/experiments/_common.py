@@ -18,7 +18,7 @@ from ..arrivals import ArrivalProcess, OnOff, Poisson
 from ..config import LambdaManagedInstancesConfig
 from ..display import money
 from ..distributions import Exponential, Fixed
-from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key
+from ..plotting import PLATFORM_LINESTYLES, from_zero, platform_colour, platform_key
 from ..run import simulate
 from ..sweep import map_in_order
 from ..workload import Workload
@@ -118,7 +118,8 @@ def number_tick(x, _pos=None) -> str:
 
 
 def value_axis(axis, values, formatter=number_tick) -> None:
-    """A log axis with plain labels (1-2-5 ticks) when `values` span more than a factor of 3, else linear."""
+    """A log axis with plain labels (1-2-5 ticks) when `values` span more than a factor of 3, else a linear
+    axis from zero (sim.plotting.from_zero), so that a change looks as large as it is."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     if values.size and values.max() / values.min() > 3:
@@ -129,6 +130,8 @@ def value_axis(axis, values, formatter=number_tick) -> None:
         subs = (1.0, 2.0, 5.0) if values.max() / values.min() > 10 else (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
         axis.set_major_locator(LogLocator(base=10, subs=subs))
         axis.set_minor_locator(NullLocator())
+    else:
+        from_zero(axis.axes, "y" if axis is axis.axes.yaxis else "x")
     axis.set_major_formatter(FuncFormatter(formatter))
 
 

@@ -328,7 +328,8 @@ def plot_cost_vs_io_share(df: pd.DataFrame, ax=None) -> Figure:
         panel.set_title(f"steady {rate:g} requests/s", fontsize=11)
     panels = np.atleast_1d(axes)
     panels[0].set_ylabel("projected cost per 30-day month")
-    panels[len(panels) // 2].set_xlabel("share of the request's work spent waiting on I/O")
+    panels[len(panels) // 2].set_xlabel("share of the request's work spent waiting on I/O\n"
+                                        "(the CPU share on a log scale: 0%, 90% and 99% equally apart)")
     legend_below(fig, axes, ncols=2)
     return fig
 
