@@ -31,6 +31,7 @@ def test_lab_page_reads_its_sentences_with_their_numbers(browser, book_url, lab)
     try:
         page.goto(f"{book_url}/labs/{lab}.html")
         text = page.inner_text("article").replace("\u2019", "'")     # Sphinx's smart quotes
+        text = text.replace("\u201c", '"').replace("\u201d", '"')
         found = RAW.search(text)
         assert not found, f"{lab}: {found.group(0)!r} visible"
         sentences = _sentences(lab)
