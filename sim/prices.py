@@ -218,8 +218,6 @@ LMI_PRICES: dict[str, Price] = {
     "management_fee": _p(0.15, "x EC2 on-demand price", API_EVANGELIST, "2026-09-20", "confirmed (secondary)",
                          "a fraction of the instance price, not a USD amount"),
 }
-#: LAMBDA_PRICES and LMI_PRICES under their short names, which chapter 3b and sim.experiments still import.
-LAMBDA, LMI = LAMBDA_PRICES, LMI_PRICES
 #: EC2 on-demand prices, us-east-1, Linux, per instance-hour (facts.md s.10).
 EC2_HOURLY: dict[str, Price] = {
     "m7g.large": _p(0.0816, "instance-hour", EC2_PRICES, "2026-06-17", "confirmed (secondary)"),
