@@ -391,14 +391,18 @@ _NUMBER_DECORATION = str.maketrans("", "", "$,%×x ")
 
 
 def from_zero(ax, axis: str = "y") -> None:
-    """Start a linear value axis at zero (or end it there, for negative values), keeping its other end."""
+    """Start a linear value axis at zero (or end it there, for negative values): from zero to the data's far
+    end plus the axis's margin. Call it once the data is drawn; data on both sides of zero is left as it is."""
     _check_axis(axis)
-    low, high = (ax.get_ylim if axis == "y" else ax.get_xlim)()
+    low, high = ax.dataLim.intervaly if axis == "y" else ax.dataLim.intervalx
+    margin = ax.get_ymargin() if axis == "y" else ax.get_xmargin()
     setter = ax.set_ylim if axis == "y" else ax.set_xlim
-    if low > 0:
-        setter(0, high)
-    elif high < 0:
-        setter(low, 0)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return
+    if low >= 0 and high > 0:
+        setter(0, high * (1 + margin))
+    elif high <= 0 and low < 0:
+        setter(low * (1 + margin), 0)
 
 
 def mark_axis_break(ax, axis: str = "y") -> None:
