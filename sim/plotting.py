@@ -29,14 +29,16 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
+from .intervals import step_function
+
 PLATFORM_COLOURS = {
     "lambda": "#E69F00",            # Okabe–Ito orange
     "cloudrun": "#0072B2",          # Okabe–Ito blue
-    "lambda_managed": "#009E73",    # Okabe–Ito bluish green
+    "lmi": "#009E73",               # Okabe–Ito bluish green
 }
-PLATFORM_LINESTYLES = {"lambda": "-", "cloudrun": "--", "lambda_managed": "-."}
-PLATFORM_LABELS = {"lambda": "AWS Lambda", "cloudrun": "Cloud Run", "lambda_managed": "Lambda Managed Instances"}
-_PLATFORM_ALIASES = {"lambda_managed_instances": "lambda_managed", "lmi": "lambda_managed", "cloud_run": "cloudrun"}
+PLATFORM_LINESTYLES = {"lambda": "-", "cloudrun": "--", "lmi": "-."}
+PLATFORM_LABELS = {"lambda": "AWS Lambda", "cloudrun": "Cloud Run", "lmi": "Lambda Managed Instances"}
+_PLATFORM_ALIASES = {"lambda_managed_instances": "lmi", "lambda_managed": "lmi", "cloud_run": "cloudrun"}
 
 STYLE = {
     "figure.figsize": (7.0, 3.6),
@@ -315,16 +317,8 @@ def instances_over_time(result) -> tuple[np.ndarray, np.ndarray]:
     start_s, end_s = result.window_s
     inst = result.instances
     created = np.clip(inst["created_s"].to_numpy(dtype=float), start_s, None)
-    retired = inst["retired_s"].to_numpy(dtype=float)
-    retired = retired[~np.isnan(retired)]
-    times = np.concatenate([[start_s], created, retired])
-    delta = np.concatenate([[0.0], np.ones(created.size), -np.ones(retired.size)])
-    order = np.argsort(times, kind="stable")
-    times, delta = times[order], delta[order]
-    unique_times, first = np.unique(times, return_index=True)
-    alive = np.cumsum(np.add.reduceat(delta, first))
-    times_s = np.append(unique_times, max(end_s, unique_times[-1]))
-    return times_s, np.append(alive, alive[-1]).astype(int)
+    times, alive = step_function(created, inst["retired_s"].to_numpy(dtype=float), origin_s=start_s)
+    return np.append(times, max(end_s, times[-1])), np.append(alive, alive[-1]).astype(int)
 
 
 @styled

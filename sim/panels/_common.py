@@ -63,7 +63,7 @@ def limited(workload_kwargs: dict, max_requests: int) -> Workload:
     return Workload(**workload_kwargs, max_requests=max_requests)
 
 
-class Facts:
+class RunCache:
     """One run and its summary and bill, each computed once however many table rows read them."""
 
     def __init__(self, result):
@@ -78,7 +78,7 @@ class Facts:
         return self.result.bill()
 
 
-#: The rows the panels' tables share, by label: metric(Facts of a run), rounded as every panel shows them.
+#: The rows the panels' tables share, by label: metric(RunCache of a run), rounded as every panel shows them.
 STANDARD_ROWS: dict[str, Callable] = {
     "requests": lambda f: int(f.summary["requests"]),
     "environments / instances started": lambda f: int(f.summary["instances_started"]),
@@ -100,8 +100,8 @@ def standard_rows(*labels: str) -> dict[str, Callable]:
 
 
 def column_table(runs: Comparison, rows: dict[str, Callable]) -> pd.DataFrame:
-    """One column per config, one row per named metric: rows maps a row label to metric(Facts of a run)."""
-    facts = {name: Facts(result) for name, result in runs.items()}
+    """One column per config, one row per named metric: rows maps a row label to metric(RunCache of a run)."""
+    facts = {name: RunCache(result) for name, result in runs.items()}
     data = {name: [metric(f) for metric in rows.values()] for name, f in facts.items()}
     table = pd.DataFrame(data, index=list(rows), dtype=object)    # object: each cell keeps its int or float
     table.index.name = "metric"
@@ -123,7 +123,7 @@ def bars(ax, runs: Comparison, values: Sequence[float], ylabel: str, fmt: str = 
     """One bar per config in its platform's colour, labelled with its value."""
     names = list(runs)
     x = np.arange(len(names))
-    hatches = {"lambda": "", "cloudrun": "//", "lambda_managed": ".."}
+    hatches = {"lambda": "", "cloudrun": "//", "lmi": ".."}
     with matplotlib.rc_context(STYLE):
         drawn = ax.bar(x, values, color=bar_colours(runs), edgecolor="#333333", width=0.6)
         for bar, result in zip(drawn, runs.values()):
