@@ -211,8 +211,10 @@ def _move(page, control, move) -> None:
         box = control.locator("textarea, input[type=text]")
         box.fill(move[1])
         box.press("Tab")
-    elif kind == "upload":                     # a file through the file input, as the file dialog gives it
-        control.locator("input[type=file]").set_input_files(files=[move[1]])
+    elif kind == "upload":                     # the button clicked, and the file chosen in the dialog it opens
+        with page.expect_file_chooser() as chooser:
+            control.click()
+        chooser.value.set_files(files=[move[1]])
     elif kind == "button":
         control.click()
 
@@ -248,7 +250,7 @@ def test_student_copy_runs_reads_and_every_control_moves_its_table_and_figure(br
 #: The capstone panel's moves, in order: (label of the control, move, whether the table and figure must change).
 #: The shapes first; then a file (milliseconds since the start in two columns) read as seconds, then as
 #: milliseconds, then from its second column; the format named as detected (the same verdict); the file cleared
-#: (the shape again) and the timestamp settings put back (ignored without a file: the same); then REPORT lines
+#: (the shape again) and the timestamp settings and format put back (ignored without a file: the same); then REPORT lines
 #: pasted, their CPU share and the per-request switch.
 UNIT_COLUMN_FILE = "sent_ms,done_ms\n" + "".join(f"{k * 15000},{k * 7500 + 40}\n" for k in range(200))
 CAPSTONE_MOVES = [
@@ -265,6 +267,7 @@ CAPSTONE_MOVES = [
     ("clear the file", ("button",), True),
     ("timestamp column (number from 0, or name)", ("text", "0"), False),
     ("timestamp unit", ("select", "detect"), False),
+    ("file format", ("select", "detect"), False),
     ("timestamps", ("text", (ROOT / "labs" / "data" / "sample_lambda_report.csv").read_text()), True),
     ("CPU share of a logged duration", ("type", "0.5"), True),
     ("each request's own duration (when the file has one)", ("click",), True),
@@ -292,7 +295,6 @@ def test_lab4_student_copy_runs_reads_and_every_capstone_control_moves_the_verdi
         panels = page.locator(".jp-OutputArea-output > .widget-vbox")
         assert panels.count() == 1, f"{CAPSTONE}: {panels.count()} panels"
         panel = panels.first
-        panel.page = page
         panel.scroll_into_view_if_needed()
         labels = {l.strip("\u200b ") for l in panel.locator(".widget-label, .widget-checkbox label").all_inner_texts()}
         assert labels - {""} == {label for label, _, _ in CAPSTONE_MOVES} - {"upload a file", "clear the file"}
