@@ -32,11 +32,3 @@ def give_back() -> bool:
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
 
-
-def released(run: Callable) -> Callable:
-    """`run`, preceded by `give_back()`: a panel's run starts after the previous run's memory went back."""
-    @functools.wraps(run)
-    def after_giving_back(*args, **kwargs):
-        give_back()
-        return run(*args, **kwargs)
-    return after_giving_back

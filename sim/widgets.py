@@ -21,7 +21,7 @@ import pandas as pd
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
-from . import _check
+from . import _check, heap
 from .plotting import FigureReuse, page_png
 
 _STYLE = {"description_width": "initial"}
@@ -173,6 +173,7 @@ class Panel(widgets.VBox):
     def _redraw(self, _change=None) -> None:
         self.output.clear_output(wait=True)
         self.result = self.last_table = self.shown = None
+        heap.give_back()           # the previous run's memory back to the system before the next run
         with self.output:
             values = self.values()
             try:

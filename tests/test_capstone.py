@@ -383,3 +383,24 @@ def test_the_code_route_runs_a_trace_above_the_panels_cap(tmp_path):
     call = lab.CODE_ROUTE.replace('"your_file"', repr(str(path))).replace("duration_s=...", "duration_s=1800.0")
     table = eval(call, {"capstone": capstone})
     assert table.loc["requests"].tolist() == [25_000] * 3
+
+
+def test_a_file_above_the_table_cap_is_streamed_to_the_verdict_of_its_windows(tmp_path):
+    """file_verdict streams a file of more than max_requests requests into compare_chunks: the same table as
+    the verdict of the trace read whole and run in windows (same seed, same windows); below the cap it is the
+    verdict of the trace read whole."""
+    from sim import Replay, traffic
+    from sim.windows import LongWorkload
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 3_600.0, 2_000))
+    path = tmp_path / "requests.csv"
+    path.write_text("t_s\n" + "\n".join(f"{x:.6f}" for x in t) + "\n")
+    trace = traffic.read(path)
+    cpu, io = capstone.work(20.0, 180.0)
+    whole = capstone.verdict(LongWorkload(Replay(trace.timestamps_s), cpu_ms=cpu, io_ms=io), executor=None,
+                             progress=None)
+    streamed = capstone.file_verdict(path, max_requests=1_000, executor=None, progress=None, chunk_rows=300)
+    pd.testing.assert_frame_equal(streamed, whole)
+    assert streamed.loc["requests"].tolist() == [2_000] * len(capstone.CONFIGS)
+    small = capstone.file_verdict(path, executor=None, progress=None)
+    pd.testing.assert_frame_equal(small, capstone.verdict(capstone.workload_from_trace(trace), progress=None))

@@ -254,13 +254,13 @@ def test_a_panel_figure_is_rendered_no_wider_than_the_page_shows_it():
     panel = build("concurrency")
     width_px, height_px = png_size(page_png(panel.shown))
     width_in, height_in = panel.shown.get_size_inches()
-    assert width_px == pytest.approx(PAGE_WIDTH_PX, abs=1)             # 9 inches at 760/9 dpi, not 900 px
+    assert width_px == pytest.approx(PAGE_WIDTH_PX, abs=1)             # 9 inches at 672/9 dpi, not 900 px
     assert height_px == pytest.approx(height_in * PAGE_WIDTH_PX / width_in, abs=1)
 
 
 def test_freed_memory_goes_back_to_the_system_and_every_panel_run_starts_by_giving_it_back(monkeypatch):
     """glibc keeps freed small blocks in its heap; sim.heap.give_back returns them (malloc_trim), and each lab
-    panel's run calls it first, so a kernel's size follows what it holds, not what it once held."""
+    panel's redraw (sim.widgets.Panel) calls it before its run, so a kernel's size follows what it holds, not what it once held."""
     import psutil
 
     from sim import heap

@@ -34,7 +34,7 @@ from ..state import connections_per_instance, db_connections
 from ..sweep import summarise, sweep, t_quantile_975
 from ..traffic import reconcile
 from ..traffic.trace import Trace
-from ..windows import LongWorkload, compare_windows
+from ..windows import LongWorkload, compare_chunks, compare_windows
 from ..workload import CPU_SHARE, MAX_REQUESTS, Workload, recorded_work
 from .concurrency_cost import on_off
 
@@ -232,6 +232,34 @@ def verdict(workload: Workload | LongWorkload, configs: Sequence = CONFIGS, seed
         workload.arrivals.expected_count(workload.duration_s) > WINDOWS_ABOVE_REQUESTS
     runs = (compare_windows(workload, *configs, seed=seed, executor=executor, progress=progress) if windowed
             else compare(workload, *configs, seed=seed))
+    return verdict_table(runs, windowed)
+
+
+def file_verdict(source, configs: Sequence = CONFIGS, cpu_ms=20.0, io_ms=180.0, format: str = "auto",
+                 seed: int = SEED, progress=True, executor="process", max_requests: int = MAX_REQUESTS,
+                 chunk_rows: int = traffic.chunks.CHUNK_ROWS, lookback_s: float | None = None,
+                 **options) -> pd.DataFrame:
+    """The verdict on a traffic file of any size (a path). A file of at most `max_requests` requests is read
+    whole, each request's logged duration its work (`workload_from_trace`, `configs_for_trace`); a larger one,
+    which the tables cannot hold, is streamed (sim.traffic.read_chunks: once for its span, once into
+    sim.windows.compare_chunks, in windows of a day with a progress bar), never all in memory, its work drawn
+    from `cpu_ms` and `io_ms`. `options` go to the format's reader."""
+    requests, duration_s = traffic.extent(source, format=format, chunk_rows=chunk_rows, lookback_s=lookback_s,
+                                          **options)
+    if requests <= max_requests:
+        trace = traffic.read(source, format=format, **options)
+        return verdict(workload_from_trace(trace, cpu_ms, io_ms, max_requests=max_requests),
+                       configs_for_trace(trace, configs), seed=seed, progress=progress, executor=executor)
+    cpu, io = work(cpu_ms, io_ms)
+    chunks = traffic.read_chunks(source, format=format, chunk_rows=chunk_rows, lookback_s=lookback_s, **options)
+    runs = compare_chunks(chunks, *configs, duration_s=duration_s, cpu_ms=cpu, io_ms=io, seed=seed,
+                          executor=executor, progress=progress)
+    return verdict_table(runs, windowed=True)
+
+
+def verdict_table(runs, windowed: bool) -> pd.DataFrame:
+    """The verdict's table of a comparison: one column per platform, VERDICT_ROWS as rows (`windowed`: the runs
+    are sim.windows aggregates, whose peak DB connections are the peak instances times each one's pool)."""
     columns = {}
     for name, result in runs.items():
         s = result.summary()

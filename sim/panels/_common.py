@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import _check
 from ..arrivals import Spike
+from ..controls import check_settings
 from ..plotting import STYLE, plain_figure, platform_colour, platform_key
 from ..run import Comparison, compare
 from ..workload import Workload
@@ -39,6 +40,16 @@ class SpikeWindow:
     def expected_requests(self, spike_rate_per_s: float, **_ignored) -> float:
         """Requests the burst sends to each platform (checked against the run cap before running)."""
         return self.arrivals(spike_rate_per_s).expected_count(self.window_s)
+
+
+#: What a panel's run() takes besides its DEFAULTS' settings.
+RUN_OPTIONS = ("seed", "max_requests")
+
+
+def table_at(experiment: Callable, table: Callable, defaults: dict, configs: Sequence, values: dict) -> pd.DataFrame:
+    """A panel's table without widgets: `values` over `defaults`; an unknown name is refused with the valid ones."""
+    check_settings(values, [*defaults, *RUN_OPTIONS])
+    return table(experiment(configs=configs, **{**defaults, **values}))
 
 
 def check_configs(configs: Sequence) -> list:

@@ -20,7 +20,6 @@ from matplotlib.figure import Figure
 
 from .. import traffic, widgets
 from ..experiments import capstone
-from ..heap import released
 from ..traffic.timestamps import NUMERIC_UNITS, is_timestamp
 from ..workload import CPU_SHARE
 from ..plotting import platform_colour
@@ -199,7 +198,7 @@ def panel(configs: Sequence = capstone.CONFIGS, max_requests: int = PANEL_MAX_RE
     for name in ("upload", "pasted"):
         controls[name].observe(follow_the_file, names="value")
     built = widgets.Panel(
-        released(lambda **values: run_with_summary(configs=configs, max_requests=max_requests, **values)),
+        lambda **values: run_with_summary(configs=configs, max_requests=max_requests, **values),
         lambda result: show(result, configs), table=lambda result: result["verdict"],
         expected_requests=expected_requests, max_requests=max_requests, cap_hint=cap_hint(), **controls)
     clear = ipywidgets.Button(description="clear the file", tooltip="empty the upload and the pasted text; "

@@ -18,9 +18,9 @@ from ..arrivals import OnOff
 from ..coldstart import RUNTIMES
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.cold_starts import BIG_NODE_PACKAGE_MB, REQUEST_CPU_MS, REQUEST_IO_MS, RUNTIME_LABELS
-from ..heap import released
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs, standard_rows
+from ._common import (PANEL_MAX_REQUESTS, bars, check_configs, column_table, figure, limited, run_configs, standard_rows,
+                      table_at)
 
 SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda", runtime="nodejs", package_mb=BIG_NODE_PACKAGE_MB),
@@ -85,14 +85,9 @@ def draw(runs: Comparison, t: pd.DataFrame) -> Figure:
     return fig
 
 
-#: What run() takes besides DEFAULTS' settings.
-RUN_OPTIONS = ("seed", "max_requests")
-
-
 def run(configs: Sequence = CONFIGS, **values) -> pd.DataFrame:
     """The panel's table without widgets (defaults: DEFAULTS; an unknown name is refused with the valid ones)."""
-    fitted.check_settings(values, [*DEFAULTS, *RUN_OPTIONS])
-    return table(experiment(configs=configs, **{**DEFAULTS, **values}))
+    return table_at(experiment, table, DEFAULTS, configs, values)
 
 
 def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -> widgets.Panel:
@@ -117,6 +112,6 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
             value = DEFAULTS[field]
             controls[field] = fitted.config_slider(description, owner, field, step, high=high, value=value,
                                                    readout_format=".1f" if field == "package_mb" else ".0f")
-    return widgets.Panel(released(functools.partial(experiment, configs=configs, max_requests=max_requests)), show,
+    return widgets.Panel(functools.partial(experiment, configs=configs, max_requests=max_requests), show,
                          table=table, expected_requests=expected_requests, max_requests=max_requests,
                          cap_hint="lower the burst rate", **controls)

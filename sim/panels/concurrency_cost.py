@@ -21,11 +21,10 @@ from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig, LambdaManagedInstancesConfig
 from ..distributions import Exponential, Fixed
 from ..experiments.concurrency_cost import io_ms_for_share, on_off
-from ..heap import released
 from ..plotting import PLATFORM_LINESTYLES, platform_colour, platform_key, plot_instances, plot_latency_cdf
 from ..run import Comparison
 from ._common import (PANEL_MAX_REQUESTS, SpikeWindow, bars, check_configs, column_table, figure, limited,
-                      run_configs, standard_rows)
+                      run_configs, standard_rows, table_at)
 
 SEED = 1
 
@@ -79,15 +78,11 @@ def burst_show(runs: Comparison) -> Figure:
     return fig
 
 
-#: What run_concurrency() and run_traffic() take besides their defaults' settings.
-RUN_OPTIONS = ("seed", "max_requests")
-
 
 def run_concurrency(configs: Sequence = CONCURRENCY_CONFIGS, **values) -> pd.DataFrame:
     """The concurrency panel's table without widgets (defaults: CONCURRENCY_DEFAULTS; an unknown name is refused
     with the valid ones)."""
-    fitted.check_settings(values, [*CONCURRENCY_DEFAULTS, *RUN_OPTIONS])
-    return burst_table(burst_experiment(configs=configs, **{**CONCURRENCY_DEFAULTS, **values}))
+    return table_at(burst_experiment, burst_table, CONCURRENCY_DEFAULTS, configs, values)
 
 
 def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -> widgets.Panel:
@@ -104,7 +99,7 @@ def concurrency_panel(configs: Sequence = CONCURRENCY_CONFIGS, max_requests: int
     if owner is not None:
         controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", owner, "max_concurrency",
                                                             d["max_concurrency"])
-    return widgets.Panel(released(functools.partial(burst_experiment, configs=configs, max_requests=max_requests)),
+    return widgets.Panel(functools.partial(burst_experiment, configs=configs, max_requests=max_requests),
                          burst_show,
                          table=burst_table, expected_requests=burst_expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)
@@ -186,8 +181,7 @@ def traffic_show(runs: Comparison) -> Figure:
 def run_traffic(configs: Sequence = TRAFFIC_CONFIGS, **values) -> pd.DataFrame:
     """The traffic panel's table without widgets (defaults: TRAFFIC_DEFAULTS; an unknown name is refused with the
     valid ones)."""
-    fitted.check_settings(values, [*TRAFFIC_DEFAULTS, *RUN_OPTIONS])
-    return traffic_table(traffic_experiment(configs=configs, **{**TRAFFIC_DEFAULTS, **values}))
+    return table_at(traffic_experiment, traffic_table, TRAFFIC_DEFAULTS, configs, values)
 
 
 def traffic_point(mean_rate_per_s: float = TRAFFIC_DEFAULTS["mean_rate_per_s"],
@@ -214,7 +208,7 @@ def traffic_panel(configs: Sequence = TRAFFIC_CONFIGS, max_requests: int = PANEL
         "on_fraction": fitted.percent("share of each 10 min with traffic", d["on_fraction"], 0.01, 1.0, 0.01),
         "io_share": fitted.percent("share of a request spent on I/O", d["io_share"], 0.0, 0.98, 0.01),
     }
-    return widgets.Panel(released(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests)),
+    return widgets.Panel(functools.partial(traffic_experiment, configs=configs, max_requests=max_requests),
                          traffic_show,
                          table=traffic_table, expected_requests=traffic_expected_requests, max_requests=max_requests,
                          cap_hint="lower the mean rate", **controls)

@@ -19,12 +19,11 @@ from matplotlib.ticker import MaxNLocator
 from .. import _check, controls as fitted, widgets
 from ..config import CloudRunConfig, LambdaConfig
 from ..experiments.deployment_shape import API_CPU_MS, API_IO_MS, DISTINCT_KEYS
-from ..heap import released
 from ..plotting import STYLE, platform_colour, platform_key, plot_instances, PLATFORM_LINESTYLES
 from ..run import Comparison
 from ..state import cache_hit_rate, db_connections
 from ._common import (PANEL_MAX_REQUESTS, SpikeWindow, check_configs, column_table, figure, limited, run_configs,
-                      standard_rows)
+                      standard_rows, table_at)
 
 SEED = 1
 CONFIGS = (LambdaConfig(name="Lambda"), CloudRunConfig(name="Cloud Run"))
@@ -126,14 +125,9 @@ def show(shape: ShapeRun) -> Figure:
     return fig
 
 
-#: What run() takes besides DEFAULTS' settings.
-RUN_OPTIONS = ("seed", "max_requests")
-
-
 def run(configs: Sequence = CONFIGS, **values) -> pd.DataFrame:
     """The panel's table without widgets (defaults: DEFAULTS; an unknown name is refused with the valid ones)."""
-    fitted.check_settings(values, [*DEFAULTS, *RUN_OPTIONS])
-    return table(experiment(configs=configs, **{**DEFAULTS, **values}))
+    return table_at(experiment, table, DEFAULTS, configs, values)
 
 
 def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -> widgets.Panel:
@@ -153,6 +147,6 @@ def panel(configs: Sequence = CONFIGS, max_requests: int = PANEL_MAX_REQUESTS) -
         controls["connections_per_instance"] = fitted.config_slider(
             "Cloud Run pool size per instance", cloud_run, "connections_per_instance", 1, high=50)
         controls["max_concurrency"] = fitted.config_stepped("Cloud Run max concurrency", cloud_run, "max_concurrency")
-    return widgets.Panel(released(functools.partial(experiment, configs=configs, max_requests=max_requests)), show,
+    return widgets.Panel(functools.partial(experiment, configs=configs, max_requests=max_requests), show,
                          table=table, expected_requests=expected_requests, max_requests=max_requests,
                          cap_hint="lower the spike rate", **controls)

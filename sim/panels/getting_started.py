@@ -13,7 +13,7 @@ from ..config import CloudRunConfig, LambdaConfig
 from ..distributions import Exponential
 from ..arrivals import Poisson
 from ..run import Comparison
-from ._common import PANEL_MAX_REQUESTS, check_configs, column_table, limited, run_configs, standard_rows
+from ._common import PANEL_MAX_REQUESTS, check_configs, column_table, limited, run_configs, standard_rows, table_at
 
 SEED = 1
 CONFIGS = (LambdaConfig(), CloudRunConfig())
@@ -38,5 +38,5 @@ def table(runs: Comparison) -> pd.DataFrame:
 
 
 def run(configs: Sequence = CONFIGS, **values) -> pd.DataFrame:
-    """The table at these settings (DEFAULTS for any left out)."""
-    return table(experiment(configs=configs, **{**DEFAULTS, **values}))
+    """The table at these settings (DEFAULTS for any left out; an unknown name is refused with the valid ones)."""
+    return table_at(experiment, table, DEFAULTS, configs, values)
