@@ -9,6 +9,7 @@ student's install needs no book tooling.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -24,9 +25,40 @@ except ImportError:                       # a student's install: nothing builds 
             _display(variable)
 
 
+#: sphinx-design's chevron (octicon chevron-right), as its dropdowns draw it.
+_CHEVRON = ('<svg version="1.1" width="1.5em" height="1.5em" class="sd-octicon sd-octicon-chevron-right" '
+            'viewBox="0 0 24 24" aria-hidden="true"><path d="M8.72 18.78a.75.75 0 0 1 0-1.06L14.44 12 8.72 6.28a.751.751 '
+            '0 0 1 .018-1.042.751.751 0 0 1 1.042-.018l6.25 6.25a.75.75 0 0 1 0 1.06l-6.25 6.25a.75.75 0 0 1-1.06 0Z">'
+            '</path></svg>')
+#: An answer folded until opened: sphinx-design's dropdown markup, so that in the book it looks and opens like the
+#: labs' {dropdown} answers; JupyterLab renders the same <details> as a fold. Each part is an HTML block of its own
+#: line, and the answer's Markdown sits between them after a blank line, so both renderers parse it as Markdown.
+FOLD_OPEN = ('<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3">\n'
+             '<summary class="sd-summary-title sd-card-header"><span class="sd-summary-text">{title}</span>'
+             '<span class="sd-summary-state-marker sd-summary-chevron-right">' + _CHEVRON + '</span></summary>\n'
+             '<div class="sd-summary-content sd-card-body">\n')
+FOLD_CLOSE = "\n</div>\n</details>"
+_FOLD = re.compile(re.escape(FOLD_OPEN).replace(re.escape("{title}"), "(?P<title>[^<]+)")
+                   + r"\n(?P<body>.*)" + re.escape(FOLD_CLOSE) + r"\Z", re.DOTALL)
+
+
 def text(*lines: str) -> Markdown:
     """Lines of Markdown as one displayable block (one sentence or clause per line)."""
     return Markdown("\n".join(lines))
+
+
+def answer(*lines: str, title: str = "Answer") -> Markdown:
+    """Lines of Markdown folded behind `title` until a reader opens them: a Think! answer or a note on a worked
+    solution whose numbers the lab's code computes (in a cell the student copy leaves out)."""
+    if not title.strip() or "<" in title:
+        raise ValueError(f"title={title!r}: expected a short plain text, without '<'")
+    return Markdown(FOLD_OPEN.format(title=title) + "\n" + "\n".join(lines) + "\n" + FOLD_CLOSE)
+
+
+def unfold(markdown: str) -> tuple[str, str] | None:
+    """(title, Markdown body) of an `answer`, or None for any other Markdown (the answer keys quote the body)."""
+    match = _FOLD.match(markdown)
+    return (match["title"], match["body"].strip("\n")) if match else None
 
 
 def _columns(table: pd.DataFrame, count: int) -> list[str]:
@@ -240,3 +272,86 @@ def capstone_map(cells: pd.DataFrame, table: pd.DataFrame, mi: str = "Lambda MI"
          f"Lambda Managed Instances are cheapest in {_count(won, 'cell')} of this map."),
         f"At the highest rate, with I/O-heavy requests ({cells['io_share'].max():.0%} I/O), the cheapest is "
         f"{', '.join(sorted(set(fast['cheapest'])))}.")
+
+
+def capstone_metric_answer(metric_requests: int, verdict: pd.DataFrame, spread: pd.DataFrame,
+                           single: pd.DataFrame, single_spread: pd.DataFrame) -> Markdown:
+    """Lab 4's Think! on the Invocations metric: its verdict (`verdict`, `spread`) against the REPORT lines' verdict
+    with the default work (`single`, `single_spread`), and why a count cannot carry the work."""
+    from .experiments import capstone
+
+    def cheapest(table, runs):
+        row = "monthly cost (USD)"
+        return capstone.lowest(table.loc[row, capstone.serving(table)].astype(float), runs, capstone.RANKED[row])
+
+    same = cheapest(verdict, spread) == cheapest(single, single_spread)
+    return answer(
+        f"From the metric, {_lowest_phrase(verdict, spread, 'monthly cost (USD)', 'the cheapest', _usd)}, "
+        + ("as with the REPORT lines given the default work." if same else
+           "unlike the REPORT lines given the default work."),
+        f"The metric keeps the arrivals per minute exactly, {metric_requests:,} requests, "
+        "and spreads each minute's count uniformly over it (a stated, seeded rule), so the traffic is nearly the same;",
+        "but a count carries no duration, so each request gets the default work, "
+        "and it is the work, not the arrivals, that turned the verdict of the `REPORT` lines.",
+        "To decide from a metric export, measure the work per request elsewhere "
+        "(a `REPORT` line's `Duration`, a latency percentile) and pass it as `cpu_ms` and `io_ms`, "
+        "for example a `LogNormal` with your median and p95.")
+
+
+def capstone_sample_answers(verdict: pd.DataFrame, memory_mb: int, bigger: pd.DataFrame,
+                            bigger_spread: pd.DataFrame, bigger_memory_mb: int) -> Markdown:
+    """Lab 4's Think! on the sample and the map: what a bigger Lambda (`bigger`, at `bigger_memory_mb` against the
+    verdict's `memory_mb`) does to the verdict, why CPU-heavy cells stay unsure, and how much of the tail the cold
+    starts are."""
+    lam, run, mi = _columns(verdict, 3)
+    cost, cold = verdict.loc["monthly cost (USD)"].astype(float), verdict.loc["cold-start share"].astype(float)
+    return answer(
+        f"- {lam}'s memory size, for one: it sets both {lam}'s price per second and its CPU share.",
+        f"  At {bigger_memory_mb:,} MB instead of {memory_mb:,} MB each request finishes its CPU work sooner "
+        f"but pays {'twice' if bigger_memory_mb == 2 * memory_mb else f'{bigger_memory_mb / memory_mb:g} times'} "
+        "the rate per second,",
+        f"  so the sample's {lam} bill moves from {_usd(cost[lam])} to "
+        f"{_usd(float(bigger.loc['monthly cost (USD)', lam]))} against {run}'s {_usd(cost[run])};",
+        f"  with it, {_lowest_phrase(bigger, bigger_spread, 'monthly cost (USD)', 'the cheapest', _usd)}.",
+        "  The prices and the other platform settings can flip it too. "
+        f"The {mi} column is dominated by its minimum fleet (UNVERIFIED at 3 instances): "
+        "with one instance it would cost a third as much, still more than the others at this volume.",
+        f"  {run}'s minimum instances and concurrency set how much idle time it bills; "
+        "change them in the configs (section 3 shows how) and the order can swap.",
+        "- With 20% I/O, a request is mostly CPU, and both platforms bill CPU time at similar prices per vCPU-second "
+        "(chapter 3 compares them), so where requests rarely overlap the two bills come close "
+        "and three replications cannot separate them.",
+        "  With 90% I/O the bills differ by a wide margin in either direction, far more than the noise: "
+        f"at low rates the waits rarely overlap, and {run} bills a whole 1-vCPU instance for every lone wait "
+        f"while {lam} bills only its memory, so {lam} wins clearly;",
+        f"  at higher rates or in bursts the waits overlap on one instance, {run} bills them once "
+        f"while {lam} bills every request's wait, and {run} wins clearly.",
+        f"- Mostly not: {cold[lam]:.1%} of the requests on {lam} and {cold[run]:.1%} on {run} met a cold start, "
+        + ("and none on Managed Instances," if cold[mi] == 0 else f"and {cold[mi]:.1%} on {mi},")
+        + " whose p99 is still far above its p50.",
+        "  A p99 is decided by the slowest 1% of requests, so cold starts contribute, but the main cause is the "
+        "exponential work: with a mean of 180 ms of I/O, one request in a hundred waits more than "
+        "4.6 × 180 ≈ 830 ms.",
+        "  Use `Fixed` or `LogNormal` work (`sim.distributions`) to see how much of the tail is the platform "
+        "and how much is your own service.")
+
+
+def capstone_minimum_fleet(steady: pd.DataFrame, mi: str = "Lambda MI") -> Markdown:
+    """Lab 4's exercise 4.2, about its solution: the first rate on the grid where the managed fleet (`mi`) is the
+    cheapest, and the peak fleet and throttled share at the highest rate (`steady`: a row per rate)."""
+    cheapest = steady.drop(columns=[f"{mi} peak instances", f"{mi} throttled"]).astype(float).idxmin(axis=1)
+    top = steady.index.max()
+    first = (f"on this grid the managed fleet is first the cheapest at {cheapest.index[cheapest == mi].min():g} "
+             "requests per second." if (cheapest == mi).any() else
+             "on this grid the managed fleet is never the cheapest.")
+    return answer(
+        "At low rates the minimum fleet is a fixed cost that the per-request bills of Lambda and Cloud Run stay under.",
+        "As the rate grows, Lambda's bill grows in proportion to the requests, Cloud Run's with its busy instances, "
+        "and the managed fleet's only once its CPU target forces more instances:",
+        first,
+        f"At {top:g} requests per second three instances are no longer enough: the scaler starts from three "
+        "and may at most double the fleet in five minutes,",
+        f"so it reached {_count(steady.loc[top, mi + ' peak instances'], 'instance')} and refused "
+        f"{steady.loc[top, mi + ' throttled']:.1%} of the requests in the meantime; a cost that comes with refusals is not a saving.",
+        "Chapter 3's section on Managed Instances runs the same comparison from a fleet sized for the load.",
+        title="About the solution")

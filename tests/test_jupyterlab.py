@@ -151,7 +151,14 @@ def _shut_down_kernels(base: str, token: str) -> None:
         urllib.request.urlopen(request, timeout=30)
 
 
+def _open_answers(page) -> int:
+    """Open every folded answer (MyST's dropdowns render as <details>), as a student reading the answers would."""
+    return page.evaluate("() => { const ds = [...document.querySelectorAll('.jp-Notebook details')];"
+                         " ds.forEach(d => { d.open = true; }); return ds.length; }")
+
+
 def _check_what_shows(page, where: str) -> None:
+    _open_answers(page)
     text = page.inner_text(".jp-Notebook")
     for what, pattern in RAW.items():
         assert not pattern.search(text), f"{where}: {what} visible: {pattern.search(text).group(0)!r}"
@@ -165,6 +172,10 @@ def _check_what_shows(page, where: str) -> None:
     rendered = page.eval_on_selector_all(".jp-OutputArea-output[data-mime-type='text/markdown']",
                                          "es => es.map(e => e.innerText)")
     assert rendered and all(re.search(r"\d", r) for r in rendered), f"{where}: sentences {rendered}"
+    # Their dollar amounts read as money, not typeset as formulas between two "$".
+    typeset = page.eval_on_selector_all(".jp-OutputArea-output[data-mime-type='text/markdown'] "
+                                        ":is(mjx-container, .MathJax, .math)", "es => es.map(e => e.outerHTML)")
+    assert not typeset, f"{where}: a sentence typeset as a formula: {typeset[0][:200]}"
 
 
 def _changed(panel, before, where: str) -> None:

@@ -105,3 +105,45 @@ def test_lab4_map_sentences_count_its_cells():
     assert "In 3 of them the replications separate" in text
     assert "Lambda Managed Instances are cheapest in 1 cell of this map." in text
     assert text.endswith("(90% I/O), the cheapest is Cloud Run.")
+
+
+def test_an_answer_is_folded_markdown_that_unfolds_to_its_lines():
+    shown = labtext.answer("It is *blue*: $5.00 a month.", "- and a list", title="About the solution").data
+    assert shown.startswith('<details class="sd-sphinx-override sd-dropdown')
+    assert "<span class=\"sd-summary-text\">About the solution</span>" in shown
+    # The Markdown sits after a blank line, so the book and JupyterLab parse it as Markdown, not as HTML.
+    assert "\n\nIt is *blue*: $5.00 a month.\n- and a list\n\n</div>" in shown
+    assert labtext.unfold(shown) == ("About the solution", "It is *blue*: $5.00 a month.\n- and a list")
+    assert labtext.unfold("It is blue.") is None
+    with pytest.raises(ValueError, match=r"title='<b>'"):
+        labtext.answer("x", title="<b>")
+
+
+def test_lab4_minimum_fleet_answer_reads_the_first_cheapest_rate_and_the_top_rates_fleet():
+    steady = pd.DataFrame({"Lambda": [60.0, 180.0, 590.0], "Cloud Run": [70.0, 140.0, 360.0],
+                           "Lambda MI": [208.0, 218.0, 255.0], "Lambda MI peak instances": [3, 3, 6],
+                           "Lambda MI throttled": [0.0, 0.0, 0.0101]}, index=pd.Index([10.0, 30.0, 100.0], name="rate_per_s"))
+    title, body = labtext.unfold(labtext.capstone_minimum_fleet(steady).data)
+    assert title == "About the solution"
+    assert "first the cheapest at 100 requests per second." in body
+    assert "At 100 requests per second three instances" in body and "reached 6 instances and refused 1.0%" in body
+    never = labtext.capstone_minimum_fleet(steady.assign(**{"Lambda MI": [900.0, 900.0, 900.0]})).data
+    assert "the managed fleet is never the cheapest." in never
+
+
+def test_lab4_metric_answer_says_whether_the_metric_agrees_with_the_report_lines():
+    names = ["Lambda", "Cloud Run", "Lambda MI"]
+    verdict = pd.DataFrame({n: [1000, c, 0.0] for n, c in zip(names, (18.07, 37.80, 200.0))},
+                           index=["requests", "monthly cost (USD)", "throttled share"])
+    flipped = verdict.copy()
+    flipped.loc["monthly cost (USD)"] = [40.0, 20.0, 200.0]
+
+    def spread(table):
+        return _capstone_spread({n: [float(table.loc["monthly cost (USD)", n]) * f for f in (1, 1.01, 0.99)]
+                                 for n in names}, {n: [100.0, 101.0, 99.0] for n in names})
+
+    same = labtext.capstone_metric_answer(1815, verdict, spread(verdict), verdict, spread(verdict)).data
+    assert "From the metric, Lambda is the cheapest ($18.07 a month; next, Cloud Run at $37.80 a month), as with" in same
+    assert "1,815 requests" in same
+    assert "unlike the REPORT lines" in labtext.capstone_metric_answer(1815, verdict, spread(verdict), flipped,
+                                                                      spread(flipped)).data

@@ -13,9 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
-#: Labs whose result sentences are displayed by their own code (sim.labtext), so their student copies have no glue.
-LABS_WITHOUT_GLUE = [ROOT / "labs" / f"{name}.ipynb" for name in
-                     ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")]
+#: Every lab displays its result sentences from its own code (sim.labtext), so neither it nor its student copy glues.
+LABS_WITHOUT_GLUE = LABS
 
 _spec = importlib.util.spec_from_file_location("make_student_copies", ROOT / "tools" / "make_student_copies.py")
 copies = importlib.util.module_from_spec(_spec)
@@ -252,20 +251,25 @@ def test_every_lab_says_where_its_defaults_are(lab):
     assert re.search(r"`lab\.(CONCURRENCY_)?DEFAULTS`", prose)
 
 
-def test_lab4_glues_only_the_numbers_its_answers_quote_and_its_student_copy_none():
-    """Lab 4's sentences are displayed by its code; glue is left only for its answers (and the answer key that
-    quotes them), computed in cells the student copy leaves out or stubs."""
+def test_lab4_displays_its_answers_from_its_code_and_its_key_quotes_them():
+    """Lab 4 glues nothing: its sentences and the answers with numbers are displayed by its code (the answers folded,
+    in answer-data cells the student copy leaves out), and its answer key quotes each as the executed lab shows it."""
     lab = ROOT / "labs" / "04_your_workload_decides.ipynb"
     full = nbformat.read(lab, as_version=4)
     student = nbformat.read(copies.STUDENT_DIR / lab.name, as_version=4)
-    assert not [c.get("id") for c in student.cells if "glue" in c.source]
-    assert not [c.get("id") for c in full.cells if c.cell_type == "markdown" and "{glue" in c.source
-                and "solution" not in c.metadata.get("tags", [])]
-    gluing = [c for c in full.cells if c.cell_type == "code" and copies.GLUE_CALL.search(c.source)]
-    assert gluing and all({"answer-data", "solution"} & set(c.metadata.get("tags", [])) for c in gluing)
-    glued = {key for c in gluing for key in copies.GLUE_CALL.findall(c.source)}
-    assert glued == copies.answer_keys(full)
-    sentences = [c for c in full.cells if c.cell_type == "code" and c.source.startswith("labtext.")]
+    assert not [c.get("id") for c in full.cells if "glue" in c.source]
+    shown = [c for c in full.cells if copies.shown_answer(c)]
+    assert len(shown) == 3 and all(c.metadata.get("jupyter", {}).get("source_hidden") and
+                                   {"remove-input", "answer-data"} <= set(c.metadata["tags"]) for c in shown)
+    key = (copies.ANSWERS_DIR / f"{lab.stem}.md").read_text()
+    for cell in shown:
+        title, body = copies.shown_answer(cell)
+        assert re.search(r"\d", body) and body.replace("$", "\\$") in key
+        assert not [line for line in body.splitlines() if len(line) > 30 and line in
+                    "\n".join(c.source for c in student.cells)]
+    assert not [c for c in student.cells if "answer-data" in c.metadata.get("tags", [])]
+    sentences = [c for c in full.cells if c.cell_type == "code" and c.source.startswith("labtext.")
+                 and "answer-data" not in c.metadata.get("tags", [])]
     assert len(sentences) == 3 and all(c.metadata.get("jupyter", {}).get("source_hidden") and
                                        "remove-input" in c.metadata["tags"] for c in sentences)
     for cell in sentences:

@@ -9,14 +9,15 @@ The labs in labs/ are authored with their solutions. Two kinds of cell carry the
   tagged `exercise` and `raises-exception` that says which exercise it is and raises NotImplementedError.
   If the solution marks a part with `# BEGIN SOLUTION` / `# END SOLUTION`, only that part is replaced,
   so the scaffolding around it stays.
-A code cell tagged `answer-data` computes the numbers of a Think! answer (glued for the answer and the answer key):
-it is left out of the student copy, as the answer is.
+A code cell tagged `answer-data` computes the numbers of a Think! answer and displays the answer folded
+(sim.labtext.answer), or glues them for a solution markdown cell: it is left out of the student copy, as the answer is.
 Cells tagged `html-twin` (a chart for the HTML book, which has no kernel, and its text) are left out: a student has the live panel.
 Student copies have no stored outputs (students run them) and keep everything else, with their own "How a lab works"
 box and the Sphinx-only roles ({doc}, {term}, {cite}) made readable in JupyterLab (`readable`); the labs' data files
 (labs/data/) are copied beside them (student/labs/data/), so the same relative paths work.
 The answer key of a lab (instructors/answers/<lab>.md) lists each Think! question with its answer and each
-exercise with its worked code, in the lab's order; glued numbers point back at the lab's executed notebook.
+exercise with its worked code, in the lab's order; an answer displayed by code is quoted from the executed lab's
+output, and glued numbers point back at the lab's executed notebook.
 Running it twice on unchanged labs changes no byte.
 """
 from __future__ import annotations
@@ -28,6 +29,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from sim.labtext import unfold
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ROOT / "labs"
@@ -207,6 +210,19 @@ def output_text(cell, max_lines: int = 40) -> str:
     return "\n".join(lines)
 
 
+def shown_answer(cell) -> tuple[str, str] | None:
+    """(title, Markdown) of the answer an answer-data cell displays folded (sim.labtext.answer), from its stored
+    outputs, or None."""
+    if cell.cell_type != "code" or ANSWER_DATA_TAG not in tags(cell):
+        return None
+    for output in cell.get("outputs", []):
+        markdown = output.get("data", {}).get("text/markdown")
+        folded = unfold("".join(markdown)) if markdown else None
+        if folded:
+            return folded
+    return None
+
+
 def answer_key(nb, lab: Path, title: str) -> str:
     """Markdown: every Think! answer and worked exercise of one lab, with the question before it."""
     notebook = f"../../labs/{lab.name}"
@@ -215,12 +231,17 @@ def answer_key(nb, lab: Path, title: str) -> str:
              f"The answers to {{doc}}`the lab <../../labs/{lab.stem}>`, in its order.", ""]
     previous = None
     for cell in nb.cells:
-        if is_solution(cell):
+        shown = shown_answer(cell)
+        if is_solution(cell) or shown:
             if previous is not None and previous.cell_type == "markdown" and not is_solution(previous):
                 # Four backticks, so that a question which is itself a fenced admonition nests inside.
                 lines += ["````{admonition} In the lab", ":class: note", _point_glue_at(previous.source.strip(), notebook),
                           "````", ""]
-            if cell.cell_type == "markdown":
+            if shown:
+                # Its numbers as the executed lab shows them; a dollar escaped, as the key's prose reads $…$ as math.
+                title, body = shown
+                lines += [f"```{{dropdown}} {title}", body.replace("$", "\\$"), "```", ""]
+            elif cell.cell_type == "markdown":
                 lines += [_point_glue_at(cell.source.strip(), notebook), ""]
             else:
                 lines += [f"Worked solution of exercise {exercise_id(cell)}:", "", "```python", cell.source.rstrip(), "```", ""]
