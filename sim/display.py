@@ -26,9 +26,10 @@ FACTS_PAGE = "facts.html"
 FACTS_CITATION = re.compile(r"facts\.md((?:,?\s*s\.\s?\d+[a-z]?(?:\s+item\s+\d+)?)+)")
 FACTS_SECTION = re.compile(r"s\.\s?(\d+[a-z]?)")
 
-#: Name endings and the unit they carry, longest first.
-UNITS = (("_usd_se", "USD"), ("_ms_se", "ms"), ("_s_se", "s"), ("_usd", "USD"), ("_ms", "ms"), ("_s", "s"),
-         ("_mb", "MB"), ("_gib", "GiB"), ("_per_s", "per s"))
+#: Name endings and the unit they carry, longest first (so "_per_s" is tried before "_s").
+UNITS = tuple(sorted((("_usd_se", "USD"), ("_ms_se", "ms"), ("_s_se", "s"), ("_usd", "USD"), ("_ms", "ms"),
+                      ("_s", "s"), ("_mb", "MB"), ("_gib", "GiB"), ("_per_s", "requests/s")),
+                     key=lambda pair: -len(pair[0])))
 PERCENT_ENDINGS = ("_rate", "_share", "_rate_se", "_share_se", "_fraction")
 #: Words that read better than their abbreviation in a header.
 WORDS = {"p50": "p50", "p99": "p99", "db": "DB", "usd": "USD", "cpu": "CPU", "io": "I/O", "vcpu": "vCPU",

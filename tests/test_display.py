@@ -30,7 +30,8 @@ def test_shares_as_percentages_with_two_significant_digits(x, text):
 @pytest.mark.parametrize("name, text", [("latency_p99_ms", "latency p99 (ms)"), ("cost_usd", "cost (USD)"),
                                         ("cache_hit_rate", "cache hit rate"), ("mean_db_connections",
                                                                                "mean DB connections"),
-                                        ("startup_median_s", "startup median (s)"), ("monthly cost (USD)",
+                                        ("startup_median_s", "startup median (s)"), ("rate_per_s", "rate (requests/s)"),
+                                        ("monthly cost (USD)",
                                                                                      "monthly cost (USD)")])
 def test_headers_in_words_with_units(name, text):
     assert display.header(name) == text
