@@ -1,9 +1,9 @@
 """Kernel memory per lab, as a student's kernel holds it: resident set size (RSS) of an IPython kernel idle,
 after running a student copy top to bottom, and its growth per panel slider change.
 
-    .venv/bin/python benchmarks/kernel_memory.py                      # labs 1-3 (student copies)
+    .venv/bin/python benchmarks/kernel_memory.py                      # labs 1-4 (student copies)
     .venv/bin/python benchmarks/kernel_memory.py student/labs/04_your_workload_decides.ipynb
-    .venv/bin/python benchmarks/kernel_memory.py --changes 60
+    .venv/bin/python benchmarks/kernel_memory.py --changes 150        # the figures in benchmarks/README.md
 
 Each lab gets a fresh kernel (jupyter_client, cwd = the copy's folder, PYTHONHASHSEED=0). Its code cells run in
 order as Run All would (an exercise stub's NotImplementedError is expected and ignored). Then, in the same kernel,
@@ -26,7 +26,8 @@ from jupyter_client.manager import start_new_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LABS = [ROOT / "student" / "labs" / f"{name}.ipynb"
-                for name in ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost")]
+                for name in ("01_deployment_shape", "02_cold_starts", "03_concurrency_and_cost",
+                             "04_your_workload_decides")]
 #: Per lab: the panel moved (its PANELS name), the control and the two values it alternates between.
 MOVES = {
     "01_deployment_shape": ("deployment_shape", "spike_rate_per_s", 200.0, 400.0),

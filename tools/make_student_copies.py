@@ -83,7 +83,8 @@ HOW_A_LAB_WORKS = re.compile(r"```\{admonition\} How a lab works\n.*?\n```", re.
 STUDENT_NOTE = """```{admonition} How a lab works
 :class: tip
 This is the **student copy** of the lab: the answers to the Think! questions and the worked solutions of the
-exercises are not in it; your instructor has them.
+exercises are not in it, so that you meet each question before its answer. They are not secret: the book's
+page of this lab shows them folded under each question, and your instructor has them too.
 1. **Predict**: write down a guess before you run anything.
 2. **Run** the cells from the top (Run > Run All Cells, or Shift+Enter one cell at a time).
 3. **Explore** with the interactive panel: move a control and release it, and its table and figure redraw.
