@@ -353,5 +353,5 @@ def capstone_minimum_fleet(steady: pd.DataFrame, mi: str = "Lambda MI") -> Markd
         "and may at most double the fleet in five minutes,",
         f"so it reached {_count(steady.loc[top, mi + ' peak instances'], 'instance')} and refused "
         f"{steady.loc[top, mi + ' throttled']:.1%} of the requests in the meantime; a cost that comes with refusals is not a saving.",
-        "Chapter 3's section on Managed Instances runs the same comparison from a fleet sized for the load.",
+        "Chapter 3b, on Lambda Managed Instances, runs the same comparison from a fleet sized for the load.",
         title="About the solution")

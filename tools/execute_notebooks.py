@@ -7,7 +7,8 @@
 After executing, each notebook's MyST Markdown pair (jupytext.toml: text/chapters/x.md for chapters/x.ipynb)
 is written from it, so the prose can be reviewed and edited as text; `jupytext --sync` brings an edit of either
 file into the other.
-Running it twice on unchanged code changes no byte: no timing metadata (record_timing=False),
+Running it twice on unchanged code changes no byte: no timing metadata (record_timing=False), a cell's
+consecutive prints stored as one output whatever their timing (coalesce_streams=True),
 widget model ids renumbered from the notebook's path and their order of creation,
 deterministic cell ids, PYTHONHASHSEED=0 in the kernel, and nbformat's canonical JSON layout.
 The stored widget state (metadata.widgets) is what the HTML book uses to show a live-looking slider.
@@ -146,6 +147,7 @@ def execute(path: Path) -> float:
         kernel_name="python3",
         timeout=TIMEOUT_S,
         record_timing=False,
+        coalesce_streams=True,   # a cell's prints are one output however the kernel's messages were timed
         store_widget_state=True,
         allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
