@@ -303,8 +303,11 @@ def capstone_sample_answers(verdict: pd.DataFrame, memory_mb: int, bigger: pd.Da
     """Lab 4's Think! on the sample and the map: what a bigger Lambda (`bigger`, at `bigger_memory_mb` against the
     verdict's `memory_mb`) does to the verdict, why CPU-heavy cells stay unsure, and how much of the tail the cold
     starts are."""
+    from .experiments import capstone
+
     lam, run, mi = _columns(verdict, 3)
     cost, cold = verdict.loc["monthly cost (USD)"].astype(float), verdict.loc["cold-start share"].astype(float)
+    cpu_heavy, io_heavy = min(capstone.MAP_IO_SHARES), max(capstone.MAP_IO_SHARES)
     return answer(
         f"- {lam}'s memory size, for one: it sets both {lam}'s price per second and its CPU share.",
         f"  At {bigger_memory_mb:,} MB instead of {memory_mb:,} MB each request finishes its CPU work sooner "
@@ -318,10 +321,10 @@ def capstone_sample_answers(verdict: pd.DataFrame, memory_mb: int, bigger: pd.Da
         "with one instance it would cost a third as much, still more than the others at this volume.",
         f"  {run}'s minimum instances and concurrency set how much idle time it bills; "
         "change them in the configs (section 3 shows how) and the order can swap.",
-        "- With 20% I/O, a request is mostly CPU, and both platforms bill CPU time at similar prices per vCPU-second "
+        f"- With {cpu_heavy:.0%} I/O, a request is mostly CPU, and both platforms bill CPU time at similar prices per vCPU-second "
         "(chapter 3 compares them), so where requests rarely overlap the two bills come close "
         "and three replications cannot separate them.",
-        "  With 90% I/O the bills differ by a wide margin in either direction, far more than the noise: "
+        f"  With {io_heavy:.0%} I/O the bills differ by a wide margin in either direction, far more than the noise: "
         f"at low rates the waits rarely overlap, and {run} bills a whole 1-vCPU instance for every lone wait "
         f"while {lam} bills only its memory, so {lam} wins clearly;",
         f"  at higher rates or in bursts the waits overlap on one instance, {run} bills them once "
