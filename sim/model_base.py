@@ -62,10 +62,16 @@ class ModelBase:
         if self.n:
             self._at(self.arrival_s[0], self._arrive, 0)
 
+    #: A model that stops its periodic events while at rest sets this and provides `_wake(now)`, which an
+    #: arrival calls first (sim.shared_cpu.SharedCpuFleet); here, on the arrival's path, to save a call per request.
+    asleep = False
+
     def _arrival(self, event: Call) -> tuple[int, float]:
-        """What every arrival does first: schedule the next arrival (as env.timeout(arrival - now) would).
-        Returns the request index and the time."""
+        """What every arrival does first: wake the model if it is asleep, then schedule the next arrival
+        (as env.timeout(arrival - now) would). Returns the request index and the time."""
         i, now = event.value, self.env._now
+        if self.asleep:
+            self._wake(now)
         if i + 1 < self.n:
             _push(self.queue, (now + (self.arrival_s[i + 1] - now), NORMAL, next(self.eids),
                                Call(self.arrive_calls, i + 1)))

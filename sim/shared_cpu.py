@@ -485,13 +485,6 @@ class SharedCpuFleet(ModelBase):
             else:
                 _push(self.queue, (next_s, NORMAL, next(self.eids), Call(self.scale_calls, None)))
 
-    def _arrival(self, event: Call) -> tuple[int, float]:
-        """What every arrival does first: wake the fleet if it sleeps, then ModelBase._arrival (schedule
-        the next arrival). Returns the request index and the time."""
-        if self.asleep:
-            self._wake(self.env._now)
-        return ModelBase._arrival(self, event)
-
     def _wake(self, now: float) -> None:
         """Something happens at `now` while the fleet sleeps: record the samples of the ticks skipped
         before `now` (each the same; only the last window's worth is kept) and schedule the next tick."""
