@@ -10,6 +10,7 @@ import dataclasses
 import pandas as pd
 
 from .experiments import cold_starts
+from .experiments import managed_instances as mi
 from .twins import Control, Twin, sweep_twin
 
 #: Chapter 2's keep-alives (s): Lambda's default (360 s) in the middle, a slider's even steps.
@@ -69,6 +70,24 @@ def burstiness_twin(burstiness: pd.DataFrame) -> Twin:
                       y="value", y_title="the value chosen above", series="config", controls=controls, x_scale="log",
                       y_domain="auto",
                       what="the same mean traffic made burstier: cost and tail latency on each platform")
+
+
+def fleet_twin(table: pd.DataFrame) -> Twin:
+    """Chapter 3b: monthly cost (or p99) of steady traffic against its rate on Lambda, Cloud Run and a managed fleet
+    of at least the chosen minimum (`mi.with_min_fleet`'s table), both axes logarithmic."""
+    metrics = {"monthly_usd": "USD per 30-day month", "latency_p99_ms": "p99 latency after the warm-up (ms)"}
+    long = table.melt(id_vars=["config", "platform", "rate_per_s", "min_fleet"], value_vars=list(metrics),
+                      var_name="metric", value_name="value")
+    long["metric"] = long["metric"].map(metrics)
+    fleets = tuple(int(m) for m in sorted(long["min_fleet"].unique()))
+    controls = [Control("min_fleet", "Lambda MI minimum fleet (instances)", fleets,
+                        mi.LMI_DEFAULT.min_instances if mi.LMI_DEFAULT.min_instances in fleets else fleets[0]),
+                Control("metric", "show", tuple(metrics.values()), metrics["monthly_usd"], kind="radio")]
+    return sweep_twin("ch3b-fleet", long, x="rate_per_s", x_title="steady requests per second", y="value",
+                      y_title="the value chosen above (log scale)", series="config", controls=controls, x_scale="log",
+                      y_scale="log", y_domain="auto",
+                      what="steady traffic on Lambda, Cloud Run and Lambda Managed Instances whose minimum fleet "
+                           "(UNVERIFIED) you choose")
 
 
 def decision_twin(cells: pd.DataFrame) -> Twin:

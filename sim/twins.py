@@ -292,14 +292,19 @@ def _value_range(control: Control) -> str:
 def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, y_title: str,
                series: str, controls: Sequence[Control], what: str, colour_by: str = "platform",
                x_scale: str = "linear", y_format: str = ",", band: tuple[str, str] | None = None,
-               reference: str | None = None, reference_title: str = "", y_domain: str = "fixed") -> Twin:
+               reference: str | None = None, reference_title: str = "", y_domain: str = "fixed",
+               y_scale: str = "linear") -> Twin:
     """An explorable line figure over a chapter's sweep: `y` against `x`, one line per `series`, for the
     rows the controls select (each control names a column of `table`). `band=(low, high)` columns draw an
     interval around each point; `reference` a column drawn as a grey dashed line (e.g. the theory).
     y_domain "fixed": from zero to the largest value of the whole table, so a move shows growth as growth;
-    "auto": from zero to what the selected rows need (for a control that switches between metrics)."""
+    "auto": from zero to what the selected rows need (for a control that switches between metrics).
+    y_scale "log" (values that span decades, all above zero): the axis from the smallest value to the largest,
+    of the whole table ("fixed") or of the selected rows ("auto"); `y_title` should say the scale is logarithmic."""
     if y_domain not in ("fixed", "auto"):
         raise ValueError(f"y_domain={y_domain!r} is not allowed; expected 'fixed' or 'auto'")
+    if y_scale not in ("linear", "log"):
+        raise ValueError(f"y_scale={y_scale!r} is not allowed; expected 'linear' or 'log'")
     table = table.copy()
     missing = [c for c in [x, y, series, colour_by, *(c.name for c in controls)] if c not in table.columns]
     if missing:
@@ -310,10 +315,17 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
     where = _filter(controls, prefix)
     series_order = list(dict.fromkeys(table[series]))
     xe = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type=x_scale, nice=False))
-    peak = float(pd.concat([table[y]] + ([table[band[1]]] if band else [])
-                           + ([table[reference]] if reference else [])).max())
-    ye = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format),
-               scale=alt.Scale(domain=[0, peak * 1.05]) if y_domain == "fixed" else alt.Scale(zero=True))
+    shown = pd.concat([table[y]] + ([table[band[0]], table[band[1]]] if band else [])
+                      + ([table[reference]] if reference else []))
+    peak = float(shown.max())
+    if y_scale == "log":
+        if not (shown.dropna() > 0).all():   # a missing value is left out of the chart
+            raise ValueError(f"y_scale='log' needs every value of {y!r} above zero; the smallest is {shown.min()!r}")
+        scale = (alt.Scale(type="log", domain=[float(shown.min()) / 1.05, peak * 1.05]) if y_domain == "fixed"
+                 else alt.Scale(type="log", zero=False))
+    else:
+        scale = alt.Scale(domain=[0, peak * 1.05]) if y_domain == "fixed" else alt.Scale(zero=True)
+    ye = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=scale)
     if colour_by == "platform":     # each series in its platform's colour, the legend naming the series
         platform_of = dict(zip(table[series], table["platform"]))
         scale = alt.Scale(domain=series_order,
@@ -333,14 +345,18 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
               .properties(name=f"{prefix}_{POINTS}")]
     if band:
         layers.insert(0, base.mark_errorbar(ticks=True).encode(
-            x=xe, y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q", color=colour, detail=f"{series}:N"))
+            x=xe, y=alt.Y(f"{band[0]}:Q", title=y_title, axis=None), y2=f"{band[1]}:Q", color=colour,
+            detail=f"{series}:N"))
     if reference:
         layers.append(base.mark_line(color="#888888", strokeDash=[2, 2]).encode(
-            x=xe, y=alt.Y(f"{reference}:Q"), detail=f"{series}:N",
+            x=xe, y=alt.Y(f"{reference}:Q", axis=None), detail=f"{series}:N",
             tooltip=[alt.Tooltip(f"{reference}:Q", title=reference_title, format=y_format)]))
     metric = next((c for c in controls if c.name == "metric"), None)
     titled = {"title": alt.TitleParams(text=alt.ExprRef(f"{prefix}_metric"))} if metric is not None else {}
-    chart = (alt.layer(*layers, data=table).properties(width=TEXT_WIDTH_PX - 80, height=300, **titled)
+    # One y scale for every layer, and one y axis, the lines': the other layers draw none (the points' marks
+    # then carry their values unformatted), and merged axes would take the points' "none" for all.
+    chart = (alt.layer(*layers, data=table).resolve_axis(y="independent")
+             .properties(width=TEXT_WIDTH_PX - 80, height=300, **titled)
              .add_params(*(c.param(prefix) for c in controls)).configure(**_CONFIG))
     settings = ", ".join(f"{c.label} ({_value_range(c)})" for c in controls)
     alt_text = (f"Interactive chart: {what}. {y_title[:1].upper() + y_title[1:]} against {x_title}, one line per {series.replace('_', ' ')}"

@@ -406,6 +406,12 @@ def test_every_twin_control_moves_its_marks_to_the_precomputed_values(visit, pag
         point = _point(spec, box.evaluate(READ_CONTROLS))
         rows = _rows_at(spec, prefix, point)
         drawn = _wait_for_marks(chart, check(rows, f"{page.html} {element} at its defaults {point}"), element)
+        # A reader reads values off the axes: every chart draws its x and y axes (a sweep, one of each).
+        axes = chart.evaluate("c => [...c.querySelectorAll(\"[aria-roledescription='axis']\")]"
+                              ".map(e => e.getAttribute('aria-label'))")
+        ys, xs = [a for a in axes if a.startswith("Y-axis")], [a for a in axes if a.startswith("X-axis")]
+        assert ys and xs, f"{page.html} {element}: axes drawn {axes}"
+        assert kind == "panel" or (len(ys), len(xs)) == (1, 1), f"{page.html} {element}: axes drawn {axes}"
         for param in spec["params"]:
             name = param["name"]
             options = param["bind"].get("options") or [None] * 12

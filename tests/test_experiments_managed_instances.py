@@ -164,3 +164,43 @@ def test_growth_display_and_figure(grown):
     np.testing.assert_array_equal(table["peak alive"], rows["peak_instances"])
     fig = mi.plot_growth(timeline)
     assert isinstance(fig, Figure) and len(fig.axes) == 4
+
+
+# ---------------------------------------------------------------- the UNVERIFIED minimum fleet
+@pytest.fixture(scope="module")
+def fleets():
+    """Chapter 3b's minimum-fleet sweep on a small grid, beside the steady runs it extends."""
+    grid = {"rates_per_s": (1.0, 30.0, 300.0), "replications": 2, "duration_s": 90.0}
+    steady = mi.steady_summary(mi.steady_cost(**grid))
+    return steady, mi.with_min_fleet(steady, mi.fleet_sweep(min_fleets=(1, 2, 3), **grid))
+
+
+def test_the_default_minimum_fleet_of_the_sweep_is_the_steady_comparisons_lmi_fleet(fleets):
+    steady, table = fleets
+    at_default = table[(table["min_fleet"] == mi.LMI_DEFAULT.min_instances) & table["lmi"]].set_index("rate_per_s")
+    lmi = steady[steady["lmi"]].set_index("rate_per_s")
+    for column in ("monthly_usd", "latency_p99_ms", "throttled"):
+        assert at_default[column].to_dict() == lmi[column].to_dict(), column
+    assert (mi.break_even_by_min_fleet(table)[mi.LMI_DEFAULT.min_instances]
+            == mi.break_even_rate(steady)["break_even_rate_per_s"])
+    # Lambda and Cloud Run are the steady runs' own rows at every minimum.
+    others = steady[steady["platform"] != "lmi"].set_index(["rate_per_s", "config"])["monthly_usd"]
+    for _, rows in table[~table["lmi"]].groupby("min_fleet"):
+        assert rows.set_index(["rate_per_s", "config"])["monthly_usd"].to_dict() == others.to_dict()
+
+
+def test_each_instance_of_minimum_fleet_adds_its_price_where_the_load_needs_fewer(fleets):
+    _, table = fleets
+    lmi = table[table["lmi"]].pivot(index="rate_per_s", columns="min_fleet", values="monthly_usd")
+    instance_monthly = EC2_M7G_LARGE_HOURLY_USD * (1 + MANAGEMENT_FEE) * MONTH_S / 3600
+    # At 1 request per second one instance carries the load: every further one is its price a month, exactly.
+    assert np.diff(lmi.loc[1.0].to_numpy()) == pytest.approx([instance_monthly] * 2, rel=1e-9)
+    # At 300 per second the load needs more than three at the CPU target: the minimum changes nothing.
+    assert mi.instances_for_load(300.0, mi.STEADY_CPU_MS) > 3 and lmi.loc[300.0].nunique() == 1
+    assert (np.diff(lmi.to_numpy(), axis=1) >= 0).all()
+    assert mi.break_even_by_min_fleet(table).is_monotonic_increasing
+
+
+def test_a_minimum_fleet_below_one_is_refused_with_its_value():
+    with pytest.raises(ValueError, match=r"min_fleet.*0"):
+        mi.fleet_sweep(min_fleets=(0,), rates_per_s=(1.0,), replications=1, duration_s=10.0)

@@ -169,3 +169,25 @@ def test_twin_markup_is_stable_and_says_what_to_use_where_no_script_runs(small_t
 def test_twin_names_are_checked():
     with pytest.raises(ValueError, match="name='nope'"):
         twin("nope")
+
+
+def test_chapter_3b_twin_holds_each_minimum_fleets_rows_and_a_log_axis():
+    from sim.experiments import managed_instances as mi
+    grid = {"rates_per_s": (1.0, 300.0), "replications": 1, "duration_s": 120.0}
+    steady = mi.steady_summary(mi.steady_cost(**grid))
+    table = mi.with_min_fleet(steady, mi.fleet_sweep(min_fleets=(1, 2, 3, 4, 5), **grid))
+    twin = chapter_twins.fleet_twin(table)
+    cost = twin.data[twin.data["metric"] == "USD per 30-day month"]
+    assert (cost.set_index(["min_fleet", "rate_per_s", "config"])["value"].to_dict()
+            == table.set_index(["min_fleet", "rate_per_s", "config"])["monthly_usd"].to_dict())
+    (layer,) = [l for l in twin.spec["layer"] if l["mark"]["type"] == "line"]
+    assert layer["encoding"]["y"]["scale"]["type"] == "log"
+    assert {p["name"]: p["value"] for p in twin.spec["params"]}["ch3b_fleet_min_fleet"] == 3
+    with pytest.raises(ValueError, match="y_scale='log' needs every value"):
+        from sim.twins import sweep_twin
+        sweep_twin("bad", table.assign(value=0.0), x="rate_per_s", x_title="r", y="value", y_title="v",
+                   series="config", controls=twin_controls(), what="x", y_scale="log")
+
+
+def twin_controls():
+    return [Control("min_fleet", "m", (1, 2, 3, 4, 5), 3)]

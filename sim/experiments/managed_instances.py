@@ -159,6 +159,48 @@ def break_even_rate(summary: pd.DataFrame) -> dict:
             "below_rate_per_s": float(rates[k - 1]), "above_rate_per_s": float(rates[k])}
 
 
+# ---------------------------------------------------------------- the UNVERIFIED minimum fleet
+#: Minimum fleets the chapter's explorable figure offers around the UNVERIFIED default of 3 (docs/facts.md s.10).
+MIN_FLEETS = (1, 2, 3, 4, 5)
+
+
+def fleet_sweep(min_fleets: Sequence[int] = MIN_FLEETS, rates_per_s: Sequence[float] = STEADY_RATES_PER_S,
+                replications: int = 3, duration_s: float = STEADY_DURATION_S, cpu_ms: float = STEADY_CPU_MS,
+                io_share: float = STEADY_IO_SHARE, seed: int = SEED, executor=None) -> pd.DataFrame:
+    """LMI alone on `steady_cost`'s workloads and seeds, with each minimum fleet of `min_fleets`, raised where the
+    load needs more instances at the CPU target (`lmi_sized`). One row per (min_fleet, rate, replication); every
+    fleet is named LMI_NAME, so its line keeps one name whatever the minimum."""
+    _check.number("replications", replications, low=1, high=20, integer=True)
+    runs = []
+    for m in min_fleets:
+        _check.number("min_fleet", m, low=1, high=LMI_DEFAULT.max_instances, integer=True)
+        floor = replace(LMI_DEFAULT, min_instances=int(m))
+        for rate in rates_per_s:
+            _check.number("rate_per_s", rate, low=0, low_open=True)
+            workload = io_share_workload(rate, io_share, cpu_ms, duration_s)
+            config = replace(lmi_sized(rate, cpu_ms, floor), name=LMI_NAME)
+            labels = (("min_fleet", int(m)), ("rate_per_s", float(rate)))
+            runs += [Run(workload, config, seed + k, labels + (("replication", k),)) for k in range(replications)]
+    return pd.DataFrame(run_all(steady_metrics, runs, executor))
+
+
+def with_min_fleet(summary: pd.DataFrame, fleet_runs: pd.DataFrame) -> pd.DataFrame:
+    """`steady_summary`'s Lambda and Cloud Run rows beside the LMI fleet of each minimum of `fleet_runs`
+    (`fleet_sweep`), stacked with a `min_fleet` column; `lmi` marks the fleet, so `lmi_cost_ratio` and
+    `break_even_rate` read the rows of one minimum as they read `steady_summary`."""
+    fleets = summarise(fleet_runs, ["monthly_usd", "latency_p99_ms", "throttled"],
+                       by=["min_fleet", "rate_per_s", "config", "platform"], wide=True).assign(lmi=True)
+    others = summary[summary["platform"] != "lmi"].drop(columns=["cheapest"])
+    return pd.concat([part for m, fleet in fleets.groupby("min_fleet", sort=True)
+                      for part in (others.assign(min_fleet=m), fleet)], ignore_index=True)
+
+
+def break_even_by_min_fleet(table: pd.DataFrame) -> pd.Series:
+    """Per minimum fleet of `with_min_fleet`'s table: the rate above which LMI is the cheapest (`break_even_rate`)."""
+    return pd.Series({m: break_even_rate(rows)["break_even_rate_per_s"] for m, rows in table.groupby("min_fleet")},
+                     name="break_even_rate_per_s").rename_axis("min_fleet")
+
+
 def steady_display(summary: pd.DataFrame, metric: str = "monthly_usd") -> pd.DataFrame:
     """`steady_summary` as a table: one row per rate, one column per config with the mean of `metric`
     (monthly_usd rounded to cents, latency_p99_ms to ms; "±" columns hold one standard error), and the
