@@ -321,11 +321,11 @@ def sweep_twin(name: str, table: pd.DataFrame, *, x: str, x_title: str, y: str, 
     if y_scale == "log":
         if not (shown.dropna() > 0).all():   # a missing value is left out of the chart
             raise ValueError(f"y_scale='log' needs every value of {y!r} above zero; the smallest is {shown.min()!r}")
-        scale = (alt.Scale(type="log", domain=[float(shown.min()) / 1.05, peak * 1.05]) if y_domain == "fixed"
-                 else alt.Scale(type="log", zero=False))
+        value_scale = (alt.Scale(type="log", domain=[float(shown.min()) / 1.05, peak * 1.05]) if y_domain == "fixed"
+                       else alt.Scale(type="log", zero=False))
     else:
-        scale = alt.Scale(domain=[0, peak * 1.05]) if y_domain == "fixed" else alt.Scale(zero=True)
-    ye = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=scale)
+        value_scale = alt.Scale(domain=[0, peak * 1.05]) if y_domain == "fixed" else alt.Scale(zero=True)
+    ye = alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=value_scale)
     if colour_by == "platform":     # each series in its platform's colour, the legend naming the series
         platform_of = dict(zip(table[series], table["platform"]))
         scale = alt.Scale(domain=series_order,
